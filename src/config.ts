@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/**
+ * Configuration, parsed once at start-up. Nothing else reads process.env. A bad value stops the process with a
+ * message that names the variable.
+ */
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_URL: optionalString.pipe(z.url().optional()),
+  MONGODB_URI: optionalString,
+  DATA_DIR: z.string().default('./.data'),
+  /** Where the zero-config database binary is built (go build output). */
+  FERRETDB_BIN_DIR: z.string().default('./.cache/ferretdb'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DIRECTORY_BOOTSTRAP_TENANT: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lower-case letters, digits and dashes')
+      .optional(),
+  ),
+  DIRECTORY_BOOTSTRAP_SCIM_TOKEN: optionalString.pipe(
+    z.string().min(16, 'at least 16 characters').optional(),
+  ),
+  DIRECTORY_BOOTSTRAP_ADMIN_TOKEN: optionalString.pipe(
+    z.string().min(16, 'at least 16 characters').optional(),
+  ),
+  /** Secret that signs session cookies. Required in production; generated per process otherwise. */
+  SESSION_SECRET: optionalString.pipe(z.string().min(32, 'at least 32 characters').optional()),
+  /** The service's own Entra app registration (used by every tenant's SSO configurations). */
+  ENTRA_CLIENT_ID: optionalString,
+  ENTRA_CLIENT_SECRET: optionalString,
+  /** Authority host; only tests point this elsewhere (see the README). */
+  ENTRA_AUTHORITY_HOST: z.url().default('https://login.microsoftonline.com'),
+  /** Testing only: a local OpenID provider's base URL that serves Entra-shaped metadata/keys/endpoints. */
+  ENTRA_METADATA_OVERRIDE_URL: optionalString.pipe(z.url().optional()),
+  /** App ID URI / client ID that access tokens from the workspace app must be issued for. */
+  ENTRA_API_AUDIENCE: optionalString,
+  SCIM_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).default(200),
+  SCIM_MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
+  BODY_LIMIT: z.string().default('1mb'),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {}
+
+export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const cfg = result.data;
+  if (cfg.NODE_ENV === 'production' && !cfg.SESSION_SECRET) {
+    throw new ConfigError('invalid configuration:\n  SESSION_SECRET: required when NODE_ENV=production');
+  }
+  if (cfg.DIRECTORY_BOOTSTRAP_SCIM_TOKEN && !cfg.DIRECTORY_BOOTSTRAP_TENANT) {
+    throw new ConfigError(
+      'invalid configuration:\n  DIRECTORY_BOOTSTRAP_TENANT: required with DIRECTORY_BOOTSTRAP_SCIM_TOKEN',
+    );
+  }
+  if (cfg.DIRECTORY_BOOTSTRAP_ADMIN_TOKEN && !cfg.DIRECTORY_BOOTSTRAP_TENANT) {
+    throw new ConfigError(
+      'invalid configuration:\n  DIRECTORY_BOOTSTRAP_TENANT: required with DIRECTORY_BOOTSTRAP_ADMIN_TOKEN',
+    );
+  }
+  return cfg;
+}

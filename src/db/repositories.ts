@@ -1,0 +1,643 @@
+type Q = Record<string, any>; // a database filter document
+import type {
+  AccessPolicies,
+  AccessRule,
+  AuditEvent,
+  Credential,
+  CredentialKind,
+  Group,
+  Membership,
+  ProvisioningLogEntry,
+  SsoConfiguration,
+  Tenant,
+  User,
+  Workspace,
+} from '../domain/types.js';
+import type { Filter, GroupFilter, UserFilter } from '../domain/filter.js';
+import { mapStorageError } from './errors.js';
+import {
+  AccessPolicyModel,
+  AuditEventModel,
+  CredentialModel,
+  GroupModel,
+  MembershipModel,
+  ProvisioningLogModel,
+  SsoConfigurationModel,
+  TenantModel,
+  UserModel,
+  WorkspaceModel,
+} from './models.js';
+import { toMongoFilter, type FieldTable } from './query.js';
+
+/**
+ * Storage for one tenant. Every filter and every insert carries the tenantId bound here, so no caller can forget
+ * it. Returns domain objects, never documents. Rules live in the services, not here.
+ */
+
+type Doc = Record<string, unknown> & { _id: string };
+
+function strip<T>(doc: Doc, drop: string[] = []): T {
+  const { _id, ...rest } = doc;
+  for (const k of drop) delete (rest as Record<string, unknown>)[k];
+  return { id: _id, ...rest } as T;
+}
+
+const toUser = (d: Doc) => {
+  const u = strip<User>(d, ['userNameLower']);
+  u.emails ??= [];
+  u.phoneNumbers ??= [];
+  return u;
+};
+const toGroup = (d: Doc) => strip<Group>(d, ['displayNameLower']);
+const toWorkspace = (d: Doc) => strip<Workspace>(d, ['nameLower']);
+const toSso = (d: Doc) => strip<SsoConfiguration>(d, ['nameLower']);
+const toTenant = (d: Doc) => strip<Tenant>(d);
+
+const multi = (path: string): FieldTable[string] => ({
+  path,
+  type: 'multi',
+  sub: {
+    value: { path: 'value', type: 'string', caseInsensitive: true },
+    type: { path: 'type', type: 'string', caseInsensitive: true },
+    primary: { path: 'primary', type: 'boolean' },
+  },
+});
+
+export const userFields: FieldTable = {
+  id: { path: '_id', type: 'string' },
+  userName: { path: 'userName', type: 'string', caseInsensitive: true, lowerPath: 'userNameLower' },
+  active: { path: 'active', type: 'boolean' },
+  givenName: { path: 'givenName', type: 'string', caseInsensitive: true },
+  familyName: { path: 'familyName', type: 'string', caseInsensitive: true },
+  displayName: { path: 'displayName', type: 'string', caseInsensitive: true },
+  externalId: { path: 'externalId', type: 'string' },
+  department: { path: 'department', type: 'string', caseInsensitive: true },
+  entraObjectId: { path: 'entraObjectId', type: 'string', caseInsensitive: true },
+  source: { path: 'source', type: 'string' },
+  emails: multi('emails'),
+  phoneNumbers: multi('phoneNumbers'),
+  createdAt: { path: 'createdAt', type: 'date' },
+  updatedAt: { path: 'updatedAt', type: 'date' },
+};
+
+export const groupFields: FieldTable = {
+  id: { path: '_id', type: 'string' },
+  displayName: { path: 'displayName', type: 'string', caseInsensitive: true, lowerPath: 'displayNameLower' },
+  externalId: { path: 'externalId', type: 'string' },
+  source: { path: 'source', type: 'string' },
+  createdAt: { path: 'createdAt', type: 'date' },
+  updatedAt: { path: 'updatedAt', type: 'date' },
+};
+
+export interface ListOptions {
+  skip?: number;
+  limit: number;
+  /** Keyset pagination: only records whose sort key is after this one. */
+  after?: { key: string; id: string };
+  sort?: 'name' | 'id';
+}
+
+const userUnique = { userNameLower: 'userName', _id: 'id' };
+const groupUnique = { displayNameLower: 'displayName', _id: 'id' };
+
+export function membershipId(groupId: string, userId: string): string {
+  return `${groupId}:${userId}`;
+}
+
+/** Mongo filter that pins the tenant; callers' conditions are combined under $and. */
+function scoped(tenantId: string, q?: Q): Q {
+  return q && Object.keys(q).length > 0 ? { $and: [{ tenantId }, q] } : { tenantId };
+}
+
+function keyset(sortField: string, after?: { key: string; id: string }): Q | undefined {
+  if (!after) return undefined;
+  if (sortField === '_id') return { _id: { $gt: after.id } };
+  return { $or: [{ [sortField]: { $gt: after.key } }, { [sortField]: after.key, _id: { $gt: after.id } }] };
+}
+
+export function tenantRepositories(tenantId: string) {
+  const users = {
+    async insert(user: Omit<User, 'tenantId'>): Promise<User> {
+      const doc = { ...userDoc(user), tenantId };
+      try {
+        await UserModel.collection.insertOne(doc as never);
+      } catch (err) {
+        throw mapStorageError(err, 'user', userUnique);
+      }
+      return toUser(doc as Doc);
+    },
+    async findById(id: string): Promise<User | undefined> {
+      const d = await UserModel.findOne({ _id: id, tenantId }).lean<Doc>();
+      return d ? toUser(d) : undefined;
+    },
+    async findByIds(ids: readonly string[]): Promise<User[]> {
+      if (ids.length === 0) return [];
+      const docs = await UserModel.find({ tenantId, _id: { $in: [...ids] } }).lean<Doc[]>();
+      return docs.map(toUser);
+    },
+    async findByUserName(userName: string): Promise<User | undefined> {
+      const d = await UserModel.findOne({ tenantId, userNameLower: userName.toLowerCase() }).lean<Doc>();
+      return d ? toUser(d) : undefined;
+    },
+    async findByEntraObjectId(oid: string): Promise<User | undefined> {
+      const d = await UserModel.findOne({ tenantId, entraObjectId: oid.toLowerCase() }).lean<Doc>();
+      return d ? toUser(d) : undefined;
+    },
+    /** Replaces the stored user if its version is still `expectedVersion` (optimistic concurrency). */
+    async replace(user: User, expectedVersion: number): Promise<User | undefined> {
+      const { id, ...rest } = user;
+      const doc = userDoc({ ...rest, id });
+      delete (doc as Partial<Doc>)._id;
+      try {
+        const res = await UserModel.collection.replaceOne(
+          { _id: id, tenantId, version: expectedVersion } as never,
+          {
+            ...doc,
+            tenantId,
+          } as never,
+        );
+        return res.matchedCount === 1 ? user : undefined;
+      } catch (err) {
+        throw mapStorageError(err, 'user', userUnique);
+      }
+    },
+    async delete(id: string): Promise<boolean> {
+      const res = await UserModel.collection.deleteOne({ _id: id, tenantId } as never);
+      return res.deletedCount === 1;
+    },
+    async list(filter: UserFilter | undefined, opts: ListOptions): Promise<User[]> {
+      const q = await resolveFilter(filter, 'user');
+      const sortField = opts.sort === 'name' ? 'userNameLower' : '_id';
+      const page = keyset(sortField, opts.after);
+      const where = scoped(tenantId, page ? (q ? { $and: [q, page] } : page) : q);
+      const docs = await UserModel.find(where)
+        .sort(sortField === '_id' ? { _id: 1 } : { [sortField]: 1, _id: 1 })
+        .skip(opts.skip ?? 0)
+        .limit(opts.limit)
+        .lean<Doc[]>();
+      return docs.map(toUser);
+    },
+    async count(filter: UserFilter | undefined): Promise<number> {
+      const q = await resolveFilter(filter, 'user');
+      return UserModel.countDocuments(scoped(tenantId, q));
+    },
+  };
+
+  const groups = {
+    async insert(group: Omit<Group, 'tenantId'>): Promise<Group> {
+      const { id, ...rest } = group;
+      const doc = { _id: id, ...rest, displayNameLower: group.displayName.toLowerCase(), tenantId };
+      try {
+        await GroupModel.collection.insertOne(clean(doc) as never);
+      } catch (err) {
+        throw mapStorageError(err, 'group', groupUnique);
+      }
+      return toGroup(clean(doc) as Doc);
+    },
+    async findById(id: string): Promise<Group | undefined> {
+      const d = await GroupModel.findOne({ _id: id, tenantId }).lean<Doc>();
+      return d ? toGroup(d) : undefined;
+    },
+    async findByIds(ids: readonly string[]): Promise<Group[]> {
+      if (ids.length === 0) return [];
+      const docs = await GroupModel.find({ tenantId, _id: { $in: [...ids] } }).lean<Doc[]>();
+      return docs.map(toGroup);
+    },
+    async findByExternalIds(externalIds: readonly string[]): Promise<Group[]> {
+      if (externalIds.length === 0) return [];
+      const docs = await GroupModel.find({ tenantId, externalId: { $in: [...externalIds] } }).lean<Doc[]>();
+      return docs.map(toGroup);
+    },
+    async replace(group: Group, expectedVersion: number): Promise<Group | undefined> {
+      const { id, ...rest } = group;
+      const doc = clean({ ...rest, displayNameLower: group.displayName.toLowerCase(), tenantId });
+      try {
+        const res = await GroupModel.collection.replaceOne(
+          { _id: id, tenantId, version: expectedVersion } as never,
+          doc as never,
+        );
+        return res.matchedCount === 1 ? group : undefined;
+      } catch (err) {
+        throw mapStorageError(err, 'group', groupUnique);
+      }
+    },
+    /** Marks a group changed (membership edits) and returns it; undefined when it does not exist. */
+    async touch(id: string, at: Date): Promise<Group | undefined> {
+      const d = await GroupModel.collection.findOneAndUpdate(
+        { _id: id, tenantId } as never,
+        { $set: { updatedAt: at }, $inc: { version: 1 } },
+        { returnDocument: 'after' },
+      );
+      return d ? toGroup(d as unknown as Doc) : undefined;
+    },
+    async delete(id: string): Promise<boolean> {
+      const res = await GroupModel.collection.deleteOne({ _id: id, tenantId } as never);
+      return res.deletedCount === 1;
+    },
+    async list(filter: GroupFilter | undefined, opts: ListOptions): Promise<Group[]> {
+      const q = await resolveFilter(filter, 'group');
+      const sortField = opts.sort === 'name' ? 'displayNameLower' : '_id';
+      const page = keyset(sortField, opts.after);
+      const where = scoped(tenantId, page ? (q ? { $and: [q, page] } : page) : q);
+      const docs = await GroupModel.find(where)
+        .sort(sortField === '_id' ? { _id: 1 } : { [sortField]: 1, _id: 1 })
+        .skip(opts.skip ?? 0)
+        .limit(opts.limit)
+        .lean<Doc[]>();
+      return docs.map(toGroup);
+    },
+    async count(filter: GroupFilter | undefined): Promise<number> {
+      const q = await resolveFilter(filter, 'group');
+      return GroupModel.countDocuments(scoped(tenantId, q));
+    },
+  };
+
+  const memberships = {
+    /** Inserts the pairs that are missing; existing ones are left alone. Returns how many were added. */
+    async add(groupId: string, userIds: readonly string[], at: Date): Promise<number> {
+      if (userIds.length === 0) return 0;
+      const docs = [...new Set(userIds)].map((userId) => ({
+        _id: membershipId(groupId, userId),
+        tenantId,
+        groupId,
+        userId,
+        createdAt: at,
+      }));
+      try {
+        const res = await MembershipModel.collection.insertMany(docs as never[], { ordered: false });
+        return res.insertedCount;
+      } catch (err) {
+        // Duplicates are members already: adding is idempotent. Anything else is a real failure.
+        const e = err as {
+          writeErrors?: { code?: number }[];
+          insertedCount?: number;
+          result?: { insertedCount?: number };
+        };
+        const writeErrors = e.writeErrors ?? [];
+        if (writeErrors.length > 0 && writeErrors.every((w) => w.code === 11000)) {
+          return e.insertedCount ?? e.result?.insertedCount ?? docs.length - writeErrors.length;
+        }
+        if ((err as { code?: number }).code === 11000 && docs.length === 1) return 0;
+        throw err;
+      }
+    },
+    async remove(groupId: string, userIds: readonly string[]): Promise<number> {
+      if (userIds.length === 0) return 0;
+      const ids = [...new Set(userIds)].map((u) => membershipId(groupId, u));
+      const res = await MembershipModel.collection.deleteMany({ tenantId, _id: { $in: ids } } as never);
+      return res.deletedCount;
+    },
+    async removeAllOfGroup(groupId: string): Promise<number> {
+      const res = await MembershipModel.collection.deleteMany({ tenantId, groupId } as never);
+      return res.deletedCount;
+    },
+    async removeAllOfUser(userId: string): Promise<number> {
+      const res = await MembershipModel.collection.deleteMany({ tenantId, userId } as never);
+      return res.deletedCount;
+    },
+    async has(groupId: string, userId: string): Promise<boolean> {
+      return (await MembershipModel.exists({ _id: membershipId(groupId, userId), tenantId })) !== null;
+    },
+    /** Members of a group, by user id order, keyset-paginated. */
+    async listByGroup(groupId: string, opts: { afterUserId?: string; limit: number }): Promise<Membership[]> {
+      const where: Q = { tenantId, groupId };
+      if (opts.afterUserId) where.userId = { $gt: opts.afterUserId };
+      return MembershipModel.find(where)
+        .sort({ userId: 1 })
+        .limit(opts.limit)
+        .select({ _id: 0, groupId: 1, userId: 1, createdAt: 1 })
+        .lean<Membership[]>();
+    },
+    async listByUser(userId: string, opts: { afterGroupId?: string; limit: number }): Promise<Membership[]> {
+      const where: Q = { tenantId, userId };
+      if (opts.afterGroupId) where.groupId = { $gt: opts.afterGroupId };
+      return MembershipModel.find(where)
+        .sort({ groupId: 1 })
+        .limit(opts.limit)
+        .select({ _id: 0, groupId: 1, userId: 1, createdAt: 1 })
+        .lean<Membership[]>();
+    },
+    /** All memberships of several users in one query (DataLoader batches). */
+    async listByUsers(userIds: readonly string[]): Promise<Membership[]> {
+      if (userIds.length === 0) return [];
+      return MembershipModel.find({ tenantId, userId: { $in: [...userIds] } })
+        .select({ _id: 0, groupId: 1, userId: 1, createdAt: 1 })
+        .lean<Membership[]>();
+    },
+    /** Distinct user ids that belong to any of these groups, ascending, after `afterUserId`. */
+    async distinctUserIdsOfGroups(
+      groupIds: readonly string[],
+      opts: { afterUserId?: string | undefined; limit: number },
+    ): Promise<string[]> {
+      const where: Q = { tenantId, groupId: { $in: [...groupIds] } };
+      if (opts.afterUserId) where.userId = { $gt: opts.afterUserId };
+      // A user in k of these groups appears k times in a row; over-fetch so a page still fills after de-duplication.
+      const docs = await MembershipModel.find(where)
+        .sort({ userId: 1 })
+        .limit(opts.limit * groupIds.length)
+        .select({ _id: 0, userId: 1 })
+        .lean<{ userId: string }[]>();
+      const ids: string[] = [];
+      for (const d of docs) if (ids[ids.length - 1] !== d.userId) ids.push(d.userId);
+      return ids.slice(0, opts.limit);
+    },
+    async countByGroup(groupId: string): Promise<number> {
+      return MembershipModel.countDocuments({ tenantId, groupId });
+    },
+    /** Which of these pairs exist (for membership filters). */
+    async groupIdsOfUser(userId: string): Promise<string[]> {
+      const docs = await MembershipModel.find({ tenantId, userId })
+        .select({ _id: 0, groupId: 1 })
+        .lean<{ groupId: string }[]>();
+      return docs.map((d) => d.groupId);
+    },
+    async userIdsOfGroup(groupId: string, limit: number): Promise<string[]> {
+      const docs = await MembershipModel.find({ tenantId, groupId })
+        .sort({ userId: 1 })
+        .limit(limit)
+        .select({ _id: 0, userId: 1 })
+        .lean<{ userId: string }[]>();
+      return docs.map((d) => d.userId);
+    },
+  };
+
+  /**
+   * Membership filters become an id set first (one query on memberships), then an `_id $in` on the resource.
+   * Everything else is translated by the allow-list in query.ts.
+   */
+  async function resolveFilter(filter: Filter | undefined, kind: 'user' | 'group'): Promise<Q | undefined> {
+    if (!filter) return undefined;
+    const resolved = new Map<Filter, Q>();
+    const visit = async (f: Filter): Promise<void> => {
+      if (f.kind === 'and' || f.kind === 'or') for (const c of f.filters) await visit(c);
+      else if (f.kind === 'not') await visit(f.filter);
+      else if (f.kind === 'hasMember' && kind === 'group') {
+        resolved.set(f, { _id: { $in: await memberships.groupIdsOfUser(f.userId) } });
+      } else if (f.kind === 'memberOf' && kind === 'user') {
+        resolved.set(f, { _id: { $in: await memberships.userIdsOfGroup(f.groupId, 100_000) } });
+      }
+    };
+    await visit(filter);
+    return toMongoFilter(filter, kind === 'user' ? userFields : groupFields, (f) => resolved.get(f));
+  }
+
+  const workspaces = {
+    async insert(ws: Omit<Workspace, 'tenantId'>): Promise<Workspace> {
+      const { id, ...rest } = ws;
+      const doc = clean({ _id: id, ...rest, nameLower: ws.name.toLowerCase(), tenantId });
+      try {
+        await WorkspaceModel.collection.insertOne(doc as never);
+      } catch (err) {
+        throw mapStorageError(err, 'workspace', { nameLower: 'name' });
+      }
+      return toWorkspace(doc as Doc);
+    },
+    async findById(id: string): Promise<Workspace | undefined> {
+      const d = await WorkspaceModel.findOne({ _id: id, tenantId }).lean<Doc>();
+      return d ? toWorkspace(d) : undefined;
+    },
+    async list(opts: { afterName?: { key: string; id: string }; limit: number }): Promise<Workspace[]> {
+      const page = keyset('nameLower', opts.afterName);
+      const docs = await WorkspaceModel.find(scoped(tenantId, page))
+        .sort({ nameLower: 1, _id: 1 })
+        .limit(opts.limit)
+        .lean<Doc[]>();
+      return docs.map(toWorkspace);
+    },
+    async replace(ws: Workspace): Promise<Workspace | undefined> {
+      const { id, ...rest } = ws;
+      const doc = clean({ ...rest, nameLower: ws.name.toLowerCase(), tenantId });
+      try {
+        const res = await WorkspaceModel.collection.replaceOne({ _id: id, tenantId } as never, doc as never);
+        return res.matchedCount === 1 ? ws : undefined;
+      } catch (err) {
+        throw mapStorageError(err, 'workspace', { nameLower: 'name' });
+      }
+    },
+    async delete(id: string): Promise<boolean> {
+      return (await WorkspaceModel.collection.deleteOne({ _id: id, tenantId } as never)).deletedCount === 1;
+    },
+  };
+
+  const ssoConfigurations = {
+    async insert(c: Omit<SsoConfiguration, 'tenantId'>): Promise<SsoConfiguration> {
+      const { id, ...rest } = c;
+      const doc = clean({ _id: id, ...rest, nameLower: c.name.toLowerCase(), tenantId });
+      try {
+        await SsoConfigurationModel.collection.insertOne(doc as never);
+      } catch (err) {
+        throw mapStorageError(err, 'SSO configuration', { nameLower: 'name' });
+      }
+      return toSso(doc as Doc);
+    },
+    async findById(id: string): Promise<SsoConfiguration | undefined> {
+      const d = await SsoConfigurationModel.findOne({ _id: id, tenantId }).lean<Doc>();
+      return d ? toSso(d) : undefined;
+    },
+    async list(): Promise<SsoConfiguration[]> {
+      const docs = await SsoConfigurationModel.find({ tenantId }).sort({ nameLower: 1 }).lean<Doc[]>();
+      return docs.map(toSso);
+    },
+    async replace(c: SsoConfiguration): Promise<SsoConfiguration | undefined> {
+      const { id, ...rest } = c;
+      const doc = clean({ ...rest, nameLower: c.name.toLowerCase(), tenantId });
+      try {
+        const res = await SsoConfigurationModel.collection.replaceOne(
+          { _id: id, tenantId } as never,
+          doc as never,
+        );
+        return res.matchedCount === 1 ? c : undefined;
+      } catch (err) {
+        throw mapStorageError(err, 'SSO configuration', { nameLower: 'name' });
+      }
+    },
+    async delete(id: string): Promise<boolean> {
+      return (
+        (await SsoConfigurationModel.collection.deleteOne({ _id: id, tenantId } as never)).deletedCount === 1
+      );
+    },
+  };
+
+  const accessPolicies = {
+    async get(): Promise<AccessPolicies | undefined> {
+      const d = await AccessPolicyModel.findOne({ _id: tenantId, tenantId }).lean<Doc>();
+      if (!d) return undefined;
+      const { _id, ...rest } = d;
+      void _id;
+      return rest as unknown as AccessPolicies;
+    },
+    async put(p: {
+      mainDashboard: AccessRule;
+      workspaceDefaults: AccessRule;
+      updatedAt: Date;
+    }): Promise<void> {
+      await AccessPolicyModel.collection.replaceOne(
+        { _id: tenantId, tenantId } as never,
+        clean({ tenantId, ...p }) as never,
+        { upsert: true },
+      );
+    },
+  };
+
+  const audit = {
+    async list(opts: { targetId?: string; limit: number; before?: Date }): Promise<AuditEvent[]> {
+      const where: Q = { tenantId };
+      if (opts.targetId) where.targetId = opts.targetId;
+      if (opts.before) where.at = { $lt: opts.before };
+      const docs = await AuditEventModel.find(where)
+        .sort({ at: -1, _id: -1 })
+        .limit(opts.limit)
+        .lean<Doc[]>();
+      return docs.map((d) => strip<AuditEvent>(d));
+    },
+  };
+
+  const provisioningLog = {
+    async list(opts: {
+      userId?: string;
+      groupId?: string;
+      outcome?: string;
+      since?: Date;
+      until?: Date;
+      before?: { at: Date; id: string };
+      limit: number;
+    }): Promise<ProvisioningLogEntry[]> {
+      const and: Q[] = [{ tenantId }];
+      if (opts.userId) and.push({ userId: opts.userId });
+      if (opts.groupId) and.push({ groupId: opts.groupId });
+      if (opts.outcome) and.push({ outcome: opts.outcome });
+      if (opts.since) and.push({ at: { $gte: opts.since } });
+      if (opts.until) and.push({ at: { $lte: opts.until } });
+      if (opts.before) {
+        and.push({
+          $or: [{ at: { $lt: opts.before.at } }, { at: opts.before.at, _id: { $lt: opts.before.id } }],
+        });
+      }
+      const docs = await ProvisioningLogModel.find({ $and: and })
+        .sort({ at: -1, _id: -1 })
+        .limit(opts.limit)
+        .lean<Doc[]>();
+      return docs.map((d) => strip<ProvisioningLogEntry>(d));
+    },
+  };
+
+  const credentials = {
+    async insert(c: Omit<Credential, 'tenantId'> & { hash: string }): Promise<Credential> {
+      const { id, ...rest } = c;
+      const doc = clean({ _id: id, ...rest, tenantId });
+      await CredentialModel.collection.insertOne(doc as never);
+      return strip<Credential>(doc as Doc, ['hash']);
+    },
+    async list(kind: CredentialKind): Promise<Credential[]> {
+      const docs = await CredentialModel.find({ tenantId, kind }).sort({ createdAt: -1 }).lean<Doc[]>();
+      return docs.map((d) => strip<Credential>(d, ['hash']));
+    },
+    /** Sets an expiry on every live credential of this kind, except `keepId`. */
+    async expireAll(kind: CredentialKind, at: Date, keepId?: string): Promise<void> {
+      await CredentialModel.collection.updateMany(
+        {
+          tenantId,
+          kind,
+          ...(keepId ? { _id: { $ne: keepId } } : {}),
+          $or: [{ expiresAt: { $exists: false } }, { expiresAt: null }, { expiresAt: { $gt: at } }],
+        } as never,
+        { $set: { expiresAt: at } },
+      );
+    },
+    async deleteExpired(kind: CredentialKind, now: Date): Promise<void> {
+      await CredentialModel.collection.deleteMany({ tenantId, kind, expiresAt: { $lte: now } } as never);
+    },
+  };
+
+  return {
+    tenantId,
+    users,
+    groups,
+    memberships,
+    workspaces,
+    ssoConfigurations,
+    accessPolicies,
+    audit,
+    provisioningLog,
+    credentials,
+  };
+}
+
+export type TenantRepositories = ReturnType<typeof tenantRepositories>;
+
+/** Storage that is not bound to one tenant: the tenant registry and credential lookup by token hash. */
+export const globalRepositories = {
+  tenants: {
+    async insert(t: Tenant): Promise<Tenant> {
+      const { id, ...rest } = t;
+      try {
+        await TenantModel.collection.insertOne({ _id: id, ...rest } as never);
+      } catch (err) {
+        throw mapStorageError(err, 'tenant', { slug: 'slug' });
+      }
+      return t;
+    },
+    async findBySlug(slug: string): Promise<Tenant | undefined> {
+      const d = await TenantModel.findOne({ slug }).lean<Doc>();
+      return d ? toTenant(d) : undefined;
+    },
+    async findById(id: string): Promise<Tenant | undefined> {
+      const d = await TenantModel.findOne({ _id: id }).lean<Doc>();
+      return d ? toTenant(d) : undefined;
+    },
+    async list(): Promise<Tenant[]> {
+      const docs = await TenantModel.find({}).sort({ slug: 1 }).lean<Doc[]>();
+      return docs.map(toTenant);
+    },
+    async update(
+      id: string,
+      set: Partial<Pick<Tenant, 'name' | 'scimEnabled' | 'updatedAt'>>,
+    ): Promise<Tenant | undefined> {
+      const d = await TenantModel.collection.findOneAndUpdate(
+        { _id: id } as never,
+        { $set: set },
+        {
+          returnDocument: 'after',
+        },
+      );
+      return d ? toTenant(d as unknown as Doc) : undefined;
+    },
+  },
+  credentials: {
+    async findByHash(hash: string): Promise<(Credential & { hash: string }) | undefined> {
+      const d = await CredentialModel.findOne({ hash }).lean<Doc>();
+      return d ? strip<Credential & { hash: string }>(d) : undefined;
+    },
+  },
+  /** Append-only logs written in batches by the services' writers. */
+  async insertAuditEvents(events: AuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await AuditEventModel.collection.insertMany(
+      events.map(({ id, ...rest }) => clean({ _id: id, ...rest })) as never[],
+      { ordered: false },
+    );
+  },
+  async insertProvisioningLog(entries: ProvisioningLogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await ProvisioningLogModel.collection.insertMany(
+      entries.map(({ id, ...rest }) => clean({ _id: id, ...rest })) as never[],
+      { ordered: false },
+    );
+  },
+};
+
+function userDoc(user: Omit<User, 'tenantId'>): Doc {
+  const { id, ...rest } = user;
+  return clean({
+    _id: id,
+    ...rest,
+    userNameLower: user.userName.toLowerCase(),
+    entraObjectId: user.entraObjectId?.toLowerCase(),
+  }) as Doc;
+}
+
+/** Drops undefined values (the driver would store them as null). */
+function clean<T extends Record<string, unknown>>(o: T): T {
+  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
+  return o;
+}

@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+
+/** Where a request came from; recorded on every audit event. */
+export type Source = 'scim' | 'graphql' | 'sso' | 'cli' | 'bootstrap' | 'system';
+
+/** Who is acting. `id` is a user id, a credential id, or a fixed name for the system. */
+export interface Actor {
+  type: 'scim' | 'admin-token' | 'user' | 'system';
+  id: string;
+  /** Set when the actor is a signed-in directory user. */
+  userId?: string;
+  isAdmin: boolean;
+}
+
+/** The first argument of every service call: which tenant, who, from where, and the request id for logs. */
+export interface ServiceContext {
+  tenantId: string;
+  actor: Actor;
+  source: Source;
+  requestId: string;
+}
+
+export const systemActor: Actor = { type: 'system', id: 'system', isAdmin: true };
+
+/** The single factory for contexts: HTTP edges, the CLI, scripts and tests all build contexts here. */
+export function createContext(args: {
+  tenantId: string;
+  actor?: Actor;
+  source: Source;
+  requestId?: string;
+}): ServiceContext {
+  return {
+    tenantId: args.tenantId,
+    actor: args.actor ?? systemActor,
+    source: args.source,
+    requestId: args.requestId ?? randomUUID(),
+  };
+}

@@ -1,0 +1,32 @@
+import type { Request } from 'express';
+import { createContext, type Actor, type ServiceContext, type Source } from '../domain/context.js';
+import type { User } from '../domain/types.js';
+
+/** Who is calling, as established by one of the authenticators. The tenant always comes from the credential. */
+export interface Principal {
+  tenantId: string;
+  kind: 'admin-token' | 'session' | 'access-token';
+  actor: Actor;
+  /** The directory user behind a session or an Entra access token. */
+  user?: User | undefined;
+  /** Entra group object IDs from the token, when it carried them (not on overage). */
+  tokenGroupIds?: string[] | undefined;
+  ssoConfigurationId?: string | undefined;
+}
+
+/** An authenticator returns a principal, undefined when the request carries none of its credentials, or throws. */
+export type Authenticator = (req: Request) => Promise<Principal | undefined>;
+
+export function requestId(req: Request): string {
+  return (req as Request & { id?: string }).id ?? 'unknown';
+}
+
+/** The service context for a request made by `principal`. */
+export function contextFor(req: Request, principal: Principal, source: Source): ServiceContext {
+  return createContext({
+    tenantId: principal.tenantId,
+    actor: principal.actor,
+    source,
+    requestId: requestId(req),
+  });
+}

@@ -1,0 +1,89 @@
+import type { ServiceContext } from '../domain/context.js';
+import { InvalidInputError, NotFoundError } from '../domain/errors.js';
+import type { AccessPolicies, AccessRule } from '../domain/types.js';
+import { tenantRepositories } from '../db/repositories.js';
+import { recordAudit } from './audit.js';
+import { entraIds } from './validate.js';
+
+/** Until an admin saves anything: SSO off, no group limit. */
+export const defaultRule: AccessRule = { ssoEnabled: false, allowedGroupIds: [] };
+
+export async function getAccessPolicies(ctx: ServiceContext): Promise<AccessPolicies> {
+  const stored = await tenantRepositories(ctx.tenantId).accessPolicies.get();
+  return (
+    stored ?? {
+      tenantId: ctx.tenantId,
+      mainDashboard: { ...defaultRule },
+      workspaceDefaults: { ...defaultRule },
+      updatedAt: new Date(0),
+    }
+  );
+}
+
+export interface AccessRuleInput {
+  ssoEnabled?: boolean | undefined;
+  ssoConfigurationId?: string | null | undefined;
+  allowedGroupIds?: string[] | undefined;
+}
+
+/** Validates a rule: a configuration that exists in this tenant is required when SSO is on. */
+export async function normaliseRule(
+  ctx: ServiceContext,
+  current: AccessRule,
+  input: AccessRuleInput,
+): Promise<AccessRule> {
+  const next: AccessRule = {
+    ssoEnabled: input.ssoEnabled ?? current.ssoEnabled,
+    ssoConfigurationId:
+      input.ssoConfigurationId === null
+        ? undefined
+        : (input.ssoConfigurationId ?? current.ssoConfigurationId),
+    allowedGroupIds: input.allowedGroupIds
+      ? entraIds(input.allowedGroupIds, 'allowedGroupIds')
+      : current.allowedGroupIds,
+  };
+  if (typeof next.ssoEnabled !== 'boolean')
+    throw new InvalidInputError('ssoEnabled must be a boolean', 'ssoEnabled');
+  if (next.ssoConfigurationId !== undefined) {
+    const found = await tenantRepositories(ctx.tenantId).ssoConfigurations.findById(next.ssoConfigurationId);
+    if (!found) throw new NotFoundError('SSO configuration', next.ssoConfigurationId);
+  }
+  if (next.ssoEnabled && next.ssoConfigurationId === undefined) {
+    throw new InvalidInputError('choose an SSO configuration to enable single sign-on', 'ssoConfigurationId');
+  }
+  if (next.ssoConfigurationId === undefined) delete next.ssoConfigurationId;
+  return next;
+}
+
+/** "Main User Dashboard Access Control". */
+export async function setMainDashboardAccess(
+  ctx: ServiceContext,
+  input: AccessRuleInput,
+): Promise<AccessPolicies> {
+  return setPolicy(ctx, 'mainDashboard', input);
+}
+
+/** "Workspace default settings → Login, registration and SSO". */
+export async function setWorkspaceDefaultAccess(
+  ctx: ServiceContext,
+  input: AccessRuleInput,
+): Promise<AccessPolicies> {
+  return setPolicy(ctx, 'workspaceDefaults', input);
+}
+
+async function setPolicy(
+  ctx: ServiceContext,
+  which: 'mainDashboard' | 'workspaceDefaults',
+  input: AccessRuleInput,
+): Promise<AccessPolicies> {
+  const current = await getAccessPolicies(ctx);
+  const rule = await normaliseRule(ctx, current[which], input);
+  const next: AccessPolicies = { ...current, [which]: rule, updatedAt: new Date() };
+  await tenantRepositories(ctx.tenantId).accessPolicies.put({
+    mainDashboard: next.mainDashboard,
+    workspaceDefaults: next.workspaceDefaults,
+    updatedAt: next.updatedAt,
+  });
+  recordAudit(ctx, `policy.${which}.set`, { type: 'accessPolicy', id: which }, { ...rule });
+  return next;
+}

@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import type { ServiceContext } from '../domain/context.js';
+import type { ProvisioningLogEntry, ProvisioningOutcome } from '../domain/types.js';
+import { globalRepositories, tenantRepositories } from '../db/repositories.js';
+import { BatchWriter } from './batch-writer.js';
+
+/**
+ * The provisioning log: one entry per SCIM request (what Entra did and how it ended), written in batches so the
+ * log costs no round trip per request. Reads flush first, so a reader in this process sees every finished request.
+ */
+const writer = new BatchWriter<ProvisioningLogEntry>((entries) =>
+  globalRepositories.insertProvisioningLog(entries),
+);
+
+export function recordProvisioning(
+  ctx: ServiceContext,
+  entry: Omit<ProvisioningLogEntry, 'id' | 'tenantId' | 'requestId'>,
+): void {
+  writer.push({ id: randomUUID(), tenantId: ctx.tenantId, requestId: ctx.requestId, ...entry });
+}
+
+export async function flushProvisioningLog(): Promise<void> {
+  await writer.flush();
+}
+
+export async function listProvisioningLog(
+  ctx: ServiceContext,
+  opts: {
+    userId?: string | undefined;
+    groupId?: string | undefined;
+    outcome?: ProvisioningOutcome | undefined;
+    since?: Date | undefined;
+    until?: Date | undefined;
+    before?: { at: Date; id: string } | undefined;
+    limit: number;
+  },
+): Promise<ProvisioningLogEntry[]> {
+  await writer.flush();
+  const clean = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as typeof opts;
+  return tenantRepositories(ctx.tenantId).provisioningLog.list({
+    ...clean,
+    limit: Math.min(opts.limit, 500),
+  });
+}
+
+export const provisioningLogWriter = writer;

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import type { ServiceContext } from '../domain/context.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors.js';
+import type { SsoConfiguration, SsoConfigurationKind } from '../domain/types.js';
+import { tenantRepositories } from '../db/repositories.js';
+import { recordAudit } from './audit.js';
+import { getAccessPolicies } from './access-policies.js';
+import { entraId, entraIds, requiredText } from './validate.js';
+
+/**
+ * SSO configurations ("Add SSO configuration"): Microsoft Entra ID with one tenant ID, or Microsoft Entra ID
+ * (Multi-Tenant) limited to the Entra tenant IDs the admin allows. The service's own Entra app registration
+ * (client ID and secret) is shared by all of them; see the README.
+ */
+export interface SsoConfigurationInput {
+  name: string;
+  kind: SsoConfigurationKind;
+  entraTenantId?: string | undefined;
+  allowedEntraTenantIds?: string[] | undefined;
+}
+
+function normalise(
+  input: SsoConfigurationInput,
+): Omit<SsoConfiguration, 'id' | 'tenantId' | 'createdAt' | 'updatedAt'> {
+  const name = requiredText(input.name, 'name', 200).trim();
+  if (input.kind === 'ENTRA_SINGLE_TENANT') {
+    if (input.allowedEntraTenantIds && input.allowedEntraTenantIds.length > 0) {
+      throw new InvalidInputError(
+        'a single-tenant configuration takes entraTenantId only',
+        'allowedEntraTenantIds',
+      );
+    }
+    return {
+      name,
+      kind: input.kind,
+      entraTenantId: entraId(input.entraTenantId, 'entraTenantId'),
+      allowedEntraTenantIds: [],
+    };
+  }
+  if (input.kind === 'ENTRA_MULTI_TENANT') {
+    if (input.entraTenantId) {
+      throw new InvalidInputError(
+        'a multi-tenant configuration lists allowedEntraTenantIds instead',
+        'entraTenantId',
+      );
+    }
+    return {
+      name,
+      kind: input.kind,
+      allowedEntraTenantIds: entraIds(input.allowedEntraTenantIds ?? [], 'allowedEntraTenantIds'),
+    };
+  }
+  throw new InvalidInputError('kind must be ENTRA_SINGLE_TENANT or ENTRA_MULTI_TENANT', 'kind');
+}
+
+export async function createSsoConfiguration(
+  ctx: ServiceContext,
+  input: SsoConfigurationInput,
+): Promise<SsoConfiguration> {
+  const now = new Date();
+  const c = await tenantRepositories(ctx.tenantId).ssoConfigurations.insert({
+    id: randomUUID(),
+    ...normalise(input),
+    createdAt: now,
+    updatedAt: now,
+  });
+  recordAudit(ctx, 'sso.create', { type: 'ssoConfiguration', id: c.id }, { name: c.name, kind: c.kind });
+  return c;
+}
+
+export async function getSsoConfiguration(ctx: ServiceContext, id: string): Promise<SsoConfiguration> {
+  const c = await tenantRepositories(ctx.tenantId).ssoConfigurations.findById(id);
+  if (!c) throw new NotFoundError('SSO configuration', id);
+  return c;
+}
+
+export async function listSsoConfigurations(ctx: ServiceContext): Promise<SsoConfiguration[]> {
+  return tenantRepositories(ctx.tenantId).ssoConfigurations.list();
+}
+
+export async function updateSsoConfiguration(
+  ctx: ServiceContext,
+  id: string,
+  changes: Partial<SsoConfigurationInput>,
+): Promise<SsoConfiguration> {
+  const current = await getSsoConfiguration(ctx, id);
+  const merged: SsoConfigurationInput = { ...current, ...changes };
+  if (changes.kind && changes.kind !== current.kind) {
+    // Switching kind drops the other kind's tenant settings unless given anew.
+    if (changes.kind === 'ENTRA_MULTI_TENANT' && changes.entraTenantId === undefined)
+      merged.entraTenantId = undefined;
+    if (changes.kind === 'ENTRA_SINGLE_TENANT' && changes.allowedEntraTenantIds === undefined)
+      merged.allowedEntraTenantIds = [];
+  }
+  const updated: SsoConfiguration = { ...current, ...normalise(merged), updatedAt: new Date() };
+  if (!(await tenantRepositories(ctx.tenantId).ssoConfigurations.replace(updated))) {
+    throw new NotFoundError('SSO configuration', id);
+  }
+  recordAudit(ctx, 'sso.update', { type: 'ssoConfiguration', id }, { ...changes });
+  return updated;
+}
+
+/** Refuses to delete a configuration that a policy or a workspace still uses. */
+export async function deleteSsoConfiguration(ctx: ServiceContext, id: string): Promise<void> {
+  await getSsoConfiguration(ctx, id);
+  const policies = await getAccessPolicies(ctx);
+  if (
+    policies.mainDashboard.ssoConfigurationId === id ||
+    policies.workspaceDefaults.ssoConfigurationId === id
+  ) {
+    throw new ConflictError(
+      'SSO configuration',
+      'id',
+      'this SSO configuration is in use by an access policy',
+    );
+  }
+  if (!(await tenantRepositories(ctx.tenantId).ssoConfigurations.delete(id))) {
+    throw new NotFoundError('SSO configuration', id);
+  }
+  recordAudit(ctx, 'sso.delete', { type: 'ssoConfiguration', id });
+}
+
+/** Whether an Entra tenant ID may sign in through this configuration. */
+export function acceptsEntraTenant(config: SsoConfiguration, entraTenantId: string): boolean {
+  const tid = entraTenantId.toLowerCase();
+  return config.kind === 'ENTRA_SINGLE_TENANT'
+    ? config.entraTenantId === tid
+    : config.allowedEntraTenantIds.includes(tid);
+}

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { createContext, type ServiceContext } from '../domain/context.js';
+import { InvalidInputError, NotFoundError } from '../domain/errors.js';
+import type { Tenant } from '../domain/types.js';
+import { globalRepositories } from '../db/repositories.js';
+import { recordAudit } from './audit.js';
+import { invalidateCredentialCache } from './credentials.js';
+
+const slugPattern = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Creates a tenant (customer organisation). SCIM user synchronisation starts enabled. */
+export async function createTenant(
+  input: { slug: string; name?: string },
+  source: ServiceContext['source'] = 'cli',
+): Promise<Tenant> {
+  const slug = input.slug?.trim();
+  if (!slug || !slugPattern.test(slug)) {
+    throw new InvalidInputError('a tenant slug is 1–63 lower-case letters, digits or dashes', 'slug');
+  }
+  const name = input.name?.trim() || slug;
+  if (name.length > 200) throw new InvalidInputError('a tenant name has at most 200 characters', 'name');
+  const now = new Date();
+  const tenant = await globalRepositories.tenants.insert({
+    id: randomUUID(),
+    slug,
+    name,
+    scimEnabled: true,
+    createdAt: now,
+    updatedAt: now,
+  });
+  recordAudit(
+    createContext({ tenantId: tenant.id, source }),
+    'tenant.create',
+    { type: 'tenant', id: tenant.id },
+    {
+      slug,
+      name,
+    },
+  );
+  return tenant;
+}
+
+/** Returns the tenant, creating it when missing (bootstrap). */
+export async function ensureTenant(slug: string, source: ServiceContext['source']): Promise<Tenant> {
+  const found = await globalRepositories.tenants.findBySlug(slug);
+  if (found) return found;
+  try {
+    return await createTenant({ slug }, source);
+  } catch (err) {
+    const raced = await globalRepositories.tenants.findBySlug(slug);
+    if (raced) return raced;
+    throw err;
+  }
+}
+
+export async function getTenantBySlug(slug: string): Promise<Tenant> {
+  const t =
+    typeof slug === 'string' && slugPattern.test(slug)
+      ? await globalRepositories.tenants.findBySlug(slug)
+      : undefined;
+  if (!t) throw new NotFoundError('tenant', slug);
+  return t;
+}
+
+export async function getTenant(ctx: ServiceContext): Promise<Tenant> {
+  const t = await globalRepositories.tenants.findById(ctx.tenantId);
+  if (!t) throw new NotFoundError('tenant');
+  return t;
+}
+
+export async function listTenants(): Promise<Tenant[]> {
+  return globalRepositories.tenants.list();
+}
+
+/** "Enable user synchronization": when off, the tenant's SCIM endpoint refuses every request. */
+export async function setScimEnabled(ctx: ServiceContext, enabled: boolean): Promise<Tenant> {
+  const t = await globalRepositories.tenants.update(ctx.tenantId, {
+    scimEnabled: enabled,
+    updatedAt: new Date(),
+  });
+  if (!t) throw new NotFoundError('tenant');
+  invalidateCredentialCache();
+  recordAudit(ctx, enabled ? 'scim.enable' : 'scim.disable', { type: 'tenant', id: ctx.tenantId });
+  return t;
+}

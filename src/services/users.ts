@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import type { ServiceContext } from '../domain/context.js';
+import { ImmutableFieldError, NotFoundError, PreconditionFailedError } from '../domain/errors.js';
+import type { UserFilter } from '../domain/filter.js';
+import type { Email, Page, PhoneNumber, RecordSource, User } from '../domain/types.js';
+import { tenantRepositories } from '../db/repositories.js';
+import { recordAudit } from './audit.js';
+import { entraId, multiValued, optionalBoolean, optionalText, requiredText } from './validate.js';
+
+/** What a writer may set on a user (directory words). */
+export interface UserInput {
+  userName: string;
+  active?: boolean | undefined;
+  givenName?: string | undefined;
+  familyName?: string | undefined;
+  displayName?: string | undefined;
+  emails?: Email[] | undefined;
+  phoneNumbers?: PhoneNumber[] | undefined;
+  externalId?: string | undefined;
+  department?: string | undefined;
+  entraObjectId?: string | undefined;
+}
+
+export type UserChanges = Partial<UserInput>;
+
+/** Attributes Entra writes: on provisioned users only the SCIM channel may change them. */
+export const entraOwnedUserFields = [
+  'userName',
+  'active',
+  'givenName',
+  'familyName',
+  'displayName',
+  'emails',
+  'phoneNumbers',
+  'externalId',
+  'department',
+] as const;
+
+function recordSourceFor(ctx: ServiceContext): RecordSource {
+  return ctx.source === 'scim' ? 'scim' : ctx.source === 'sso' ? 'sso' : 'admin';
+}
+
+function normalise(
+  input: UserInput,
+): Omit<User, 'id' | 'tenantId' | 'source' | 'createdAt' | 'updatedAt' | 'version'> {
+  return {
+    userName: requiredText(input.userName, 'userName').trim(),
+    active: optionalBoolean(input.active, 'active') ?? true,
+    givenName: optionalText(input.givenName, 'givenName'),
+    familyName: optionalText(input.familyName, 'familyName'),
+    displayName: optionalText(input.displayName, 'displayName'),
+    emails: multiValued<Email>(input.emails, 'emails'),
+    phoneNumbers: multiValued<PhoneNumber>(input.phoneNumbers, 'phoneNumbers'),
+    externalId: optionalText(input.externalId, 'externalId', 256),
+    department: optionalText(input.department, 'department'),
+    entraObjectId:
+      input.entraObjectId === undefined || input.entraObjectId === null
+        ? undefined
+        : entraId(input.entraObjectId, 'entraObjectId'),
+  };
+}
+
+export async function createUser(ctx: ServiceContext, input: UserInput): Promise<User> {
+  const now = new Date();
+  const user = await tenantRepositories(ctx.tenantId).users.insert({
+    id: randomUUID(),
+    ...normalise(input),
+    source: recordSourceFor(ctx),
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  });
+  recordAudit(
+    ctx,
+    'user.create',
+    { type: 'user', id: user.id },
+    { userName: user.userName, active: user.active },
+  );
+  return user;
+}
+
+export async function getUser(ctx: ServiceContext, id: string): Promise<User> {
+  const user = await tenantRepositories(ctx.tenantId).users.findById(id);
+  if (!user) throw new NotFoundError('user', id);
+  return user;
+}
+
+export async function getUsersByIds(ctx: ServiceContext, ids: readonly string[]): Promise<User[]> {
+  return tenantRepositories(ctx.tenantId).users.findByIds(ids);
+}
+
+export async function findUserByUserName(ctx: ServiceContext, userName: string): Promise<User | undefined> {
+  return tenantRepositories(ctx.tenantId).users.findByUserName(userName);
+}
+
+export async function findUserByEntraObjectId(ctx: ServiceContext, oid: string): Promise<User | undefined> {
+  return tenantRepositories(ctx.tenantId).users.findByEntraObjectId(oid);
+}
+
+/**
+ * Offset pages (SCIM startIndex/count). The total is counted only when the page is full; a short first page is
+ * its own total, so Entra's lookups (a filter matching 0 or 1 user) cost one database command.
+ */
+export async function listUsers(
+  ctx: ServiceContext,
+  opts: { filter?: UserFilter | undefined; skip: number; limit: number },
+): Promise<Page<User>> {
+  const repo = tenantRepositories(ctx.tenantId).users;
+  const items = opts.limit === 0 ? [] : await repo.list(opts.filter, { skip: opts.skip, limit: opts.limit });
+  const total =
+    items.length < opts.limit && (items.length > 0 || opts.skip === 0)
+      ? opts.skip + items.length
+      : await repo.count(opts.filter);
+  return { items, total };
+}
+
+/** Keyset pages by userName (GraphQL connections). */
+export async function listUsersAfter(
+  ctx: ServiceContext,
+  opts: { filter?: UserFilter | undefined; after?: { key: string; id: string } | undefined; limit: number },
+): Promise<User[]> {
+  return tenantRepositories(ctx.tenantId).users.list(opts.filter, {
+    limit: opts.limit,
+    after: opts.after,
+    sort: 'name',
+  });
+}
+
+export async function countUsers(ctx: ServiceContext, filter?: UserFilter): Promise<number> {
+  return tenantRepositories(ctx.tenantId).users.count(filter);
+}
+
+/** Sort key used by listUsersAfter cursors. */
+export function userSortKey(u: User): string {
+  return u.userName.toLowerCase();
+}
+
+/**
+ * Changes a user through `mutate`, which receives the current user and returns the changes. Optimistic
+ * concurrency: if another writer got in between, `mutate` runs again on the fresh user (up to 5 times).
+ * `replace` clears every writable field that the changes do not name (PUT semantics).
+ */
+export async function modifyUser(
+  ctx: ServiceContext,
+  id: string,
+  mutate: (current: User) => UserChanges,
+  opts: { replace?: boolean; expectedVersion?: number } = {},
+): Promise<User> {
+  const repo = tenantRepositories(ctx.tenantId).users;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = await repo.findById(id);
+    if (!current) throw new NotFoundError('user', id);
+    if (opts.expectedVersion !== undefined && current.version !== opts.expectedVersion) {
+      throw new PreconditionFailedError('the user was changed by someone else');
+    }
+    const changes = mutate(current);
+    const base: UserInput = opts.replace
+      ? { userName: current.userName, entraObjectId: current.entraObjectId }
+      : { ...current };
+    const next = normalise({ ...base, ...changes });
+    const changed = diff(current, next);
+    assertMayChange(ctx, current, changed);
+    if (changed.length === 0) return current;
+    const updated: User = {
+      ...current,
+      ...next,
+      updatedAt: new Date(),
+      version: current.version + 1,
+    };
+    if (await repo.replace(updated, current.version)) {
+      recordAudit(
+        ctx,
+        'user.update',
+        { type: 'user', id },
+        Object.fromEntries(changed.map((k) => [k, updated[k]])),
+      );
+      return updated;
+    }
+  }
+  throw new PreconditionFailedError('the user is being changed concurrently; try again');
+}
+
+export function updateUser(ctx: ServiceContext, id: string, changes: UserChanges): Promise<User> {
+  return modifyUser(ctx, id, () => changes);
+}
+
+export async function deleteUser(ctx: ServiceContext, id: string): Promise<void> {
+  const repos = tenantRepositories(ctx.tenantId);
+  const user = await repos.users.findById(id);
+  if (!user) throw new NotFoundError('user', id);
+  assertMayChange(ctx, user, ['userName']);
+  if (!(await repos.users.delete(id))) throw new NotFoundError('user', id);
+  await repos.memberships.removeAllOfUser(id);
+  recordAudit(ctx, 'user.delete', { type: 'user', id }, { userName: user.userName });
+}
+
+const comparable = [...entraOwnedUserFields, 'entraObjectId'] as const;
+type ComparableField = (typeof comparable)[number];
+
+function diff(current: User, next: ReturnType<typeof normalise>): ComparableField[] {
+  return comparable.filter((k) => JSON.stringify(current[k] ?? null) !== JSON.stringify(next[k] ?? null));
+}
+
+/** Records provisioned by Entra are owned by Entra: other channels may not change what Entra writes. */
+function assertMayChange(ctx: ServiceContext, user: User, changed: readonly string[]): void {
+  if (user.source !== 'scim' || ctx.source === 'scim') return;
+  const owned = changed.find((k) => (entraOwnedUserFields as readonly string[]).includes(k));
+  if (owned) {
+    throw new ImmutableFieldError(
+      owned,
+      `${owned} of this user is provisioned from Microsoft Entra ID and can only be changed there`,
+    );
+  }
+}

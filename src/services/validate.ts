@@ -1,0 +1,75 @@
+import { InvalidInputError } from '../domain/errors.js';
+import type { Email, PhoneNumber } from '../domain/types.js';
+
+/** Field rules shared by every writer of the directory. Paths are directory field names. */
+export const limits = {
+  shortText: 256,
+  longText: 1024,
+  multiValued: 20,
+} as const;
+
+export function requiredText(value: unknown, path: string, max: number = limits.shortText): string {
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new InvalidInputError(`${path} is required`, path);
+  if (value.length > max) throw new InvalidInputError(`${path} has at most ${max} characters`, path);
+  if (/[\u0000-\u001f\u007f]/.test(value))
+    throw new InvalidInputError(`${path} contains control characters`, path);
+  return value;
+}
+
+export function optionalText(
+  value: unknown,
+  path: string,
+  max: number = limits.longText,
+): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new InvalidInputError(`${path} must be a string`, path);
+  if (value.length > max) throw new InvalidInputError(`${path} has at most ${max} characters`, path);
+  return value;
+}
+
+export function optionalBoolean(value: unknown, path: string): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') throw new InvalidInputError(`${path} must be a boolean`, path);
+  return value;
+}
+
+/** Emails and phone numbers: a value each, an optional type, at most one primary. */
+export function multiValued<T extends Email | PhoneNumber>(value: unknown, path: string): T[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new InvalidInputError(`${path} must be a list`, path);
+  if (value.length > limits.multiValued) {
+    throw new InvalidInputError(`${path} has at most ${limits.multiValued} entries`, path);
+  }
+  const out = value.map((item: unknown, i) => {
+    if (!item || typeof item !== 'object')
+      throw new InvalidInputError(`${path}[${i}] must be an object`, path);
+    const o = item as Record<string, unknown>;
+    const entry: Record<string, unknown> = { value: requiredText(o.value, `${path}.value`) };
+    const type = optionalText(o.type, `${path}.type`, 64);
+    if (type !== undefined) entry.type = type;
+    const primary = optionalBoolean(o.primary, `${path}.primary`);
+    if (primary !== undefined) entry.primary = primary;
+    return entry as unknown as T;
+  });
+  if (out.filter((e) => e.primary === true).length > 1) {
+    throw new InvalidInputError(`${path}: at most one entry may be primary`, path);
+  }
+  return out;
+}
+
+const uuidLike = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Entra object IDs (users, groups, tenants) are GUIDs; stored lower-case. */
+export function entraId(value: unknown, path: string): string {
+  if (typeof value !== 'string' || !uuidLike.test(value.trim())) {
+    throw new InvalidInputError(`${path} must be an Entra object ID (a GUID)`, path);
+  }
+  return value.trim().toLowerCase();
+}
+
+export function entraIds(values: unknown, path: string): string[] {
+  if (!Array.isArray(values)) throw new InvalidInputError(`${path} must be a list`, path);
+  if (values.length > 500) throw new InvalidInputError(`${path} has at most 500 entries`, path);
+  return [...new Set(values.map((v) => entraId(v, path)))];
+}
