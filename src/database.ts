@@ -1,22 +1,49 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.js';
 import { connectDatabase, disconnectDatabase } from './db/connection.js';
 import { projectRoot, startEmbeddedDatabase } from './db/embedded.js';
 
+/** Where a running service announces its embedded database, so the CLI can use the same one. */
+function announcementFile(dataDir: string): string {
+  return path.join(dataDir, 'embedded-database.json');
+}
+
+function runningEmbedded(dataDir: string): string | undefined {
+  const file = announcementFile(dataDir);
+  if (!existsSync(file)) return undefined;
+  try {
+    const { uri, pid } = JSON.parse(readFileSync(file, 'utf8')) as { uri: string; pid: number };
+    process.kill(pid, 0); // throws when that process is gone
+    return uri;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Opens the database: MONGODB_URI when set, else the embedded FerretDB over SQLite in DATA_DIR (built with Go on
- * first use). Returns a function that closes the connection and stops the embedded server.
+ * first use). With `shareRunning`, a database already started by a running service on the same DATA_DIR is used
+ * instead of starting a second server on the same files (the CLI does this). Returns a close function that also
+ * stops an embedded server this call started.
  */
 export async function openDatabase(
   config: Pick<Config, 'MONGODB_URI' | 'DATA_DIR' | 'FERRETDB_BIN_DIR'>,
   onProgress: (message: string) => void,
+  opts: { shareRunning?: boolean; announce?: boolean } = {},
 ): Promise<{ uri: string; embedded: boolean; close: () => Promise<void> }> {
   if (config.MONGODB_URI) {
     await connectDatabase(config.MONGODB_URI);
     return { uri: config.MONGODB_URI, embedded: false, close: disconnectDatabase };
   }
+  const dataDir = path.resolve(config.DATA_DIR);
+  const shared = opts.shareRunning ? runningEmbedded(dataDir) : undefined;
+  if (shared) {
+    await connectDatabase(shared, 'directory');
+    return { uri: shared, embedded: true, close: disconnectDatabase };
+  }
   const db = await startEmbeddedDatabase({
-    dataDir: path.resolve(config.DATA_DIR),
+    dataDir,
     binDir: path.resolve(projectRoot, config.FERRETDB_BIN_DIR),
     onProgress,
   });
@@ -26,10 +53,12 @@ export async function openDatabase(
     await db.stop();
     throw err;
   }
+  if (opts.announce) writeFileSync(announcementFile(dataDir), JSON.stringify({ uri: db.uri, pid: process.pid }));
   return {
     uri: db.uri,
     embedded: true,
     close: async () => {
+      if (opts.announce) rmSync(announcementFile(dataDir), { force: true });
       await disconnectDatabase();
       await db.stop();
     },

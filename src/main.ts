@@ -18,10 +18,14 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.LOG_LEVEL);
   const started = Date.now();
-  const db = await openDatabase(config, (message) => {
-    console.error(`[directory] ${message}`);
-    logger.info(message);
-  });
+  const db = await openDatabase(
+    config,
+    (message) => {
+      console.error(`[directory] ${message}`);
+      logger.info(message);
+    },
+    { announce: true },
+  );
   logger.info(
     { embedded: db.embedded, dataDir: db.embedded ? config.DATA_DIR : undefined },
     'database connected',

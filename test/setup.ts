@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import mongoose from 'mongoose';
 import { connectDatabase, disconnectDatabase } from '../src/db/connection.js';
 import { projectRoot, startEmbeddedDatabase, type EmbeddedDatabase } from '../src/db/embedded.js';
 import { flushAudit } from '../src/services/audit.js';
@@ -27,6 +28,12 @@ export const mochaHooks = {
         onProgress: (m) => console.error(`[test database] ${m}`),
       });
       uri = embedded.uri;
+    }
+    if (embedded && process.env.TEST_FERRETDB_POSTGRESQL_URL) {
+      // PostgreSQL outlives the run: start from an empty database (SQLite runs use a fresh temporary directory).
+      await connectDatabase(uri, 'directory_test');
+      await mongoose.connection.dropDatabase();
+      await disconnectDatabase();
     }
     await connectDatabase(uri, process.env.MONGODB_URI ? undefined : 'directory_test');
   },

@@ -37,6 +37,7 @@ export interface EmbeddedOptions {
 
 export interface EmbeddedDatabase {
   uri: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -107,7 +108,7 @@ export async function startEmbeddedDatabase(opts: EmbeddedOptions): Promise<Embe
   });
   child.removeAllListeners('exit');
 
-  return { uri, stop: () => stopChild(child) };
+  return { uri, pid: child.pid!, stop: () => stopChild(child) };
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

@@ -36,7 +36,9 @@ export function isDuplicateKey(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
   const e = err as { code?: number; message?: string; writeErrors?: { code?: number }[] };
   if (e.code === 11000 || e.code === 11001) return true;
-  // FerretDB v1: duplicate created by an update comes back as code 1 with this text.
-  if (e.code === 1 && /duplicate key/i.test(e.message ?? '')) return true;
+  // FerretDB v1: a duplicate created by an update comes back as code 1 (InternalError) with the backend's text:
+  // SQLite "UNIQUE constraint failed: index '<collection>_<hash>_tenantId_1_displayNameLower_1'", PostgreSQL
+  // "duplicate key value violates unique constraint".
+  if (e.code === 1 && /duplicate key|UNIQUE constraint failed/i.test(e.message ?? '')) return true;
   return false;
 }

@@ -1,0 +1,215 @@
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import http from 'node:http';
+import { parseConfig } from '../src/config.js';
+import { commandCounter, connectDatabase, disconnectDatabase } from '../src/db/connection.js';
+import { projectRoot, startEmbeddedDatabase, type EmbeddedDatabase } from '../src/db/embedded.js';
+import { createContext } from '../src/domain/context.js';
+import { createLogger } from '../src/log.js';
+import { buildApp } from '../src/server.js';
+import { issueToken } from '../src/services/credentials.js';
+import { createTenant } from '../src/services/tenants.js';
+import type { PhaseReply, PhaseRequest, RequestSpec } from './loadgen.js';
+
+export type { RequestSpec };
+
+export interface PhaseResult {
+  name: string;
+  requests: number;
+  errors: number;
+  seconds: number;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  dbCommandsPerRequest: number;
+  /** Main-thread (service) CPU per request, ms. */
+  cpuMsPerRequest: number;
+  /** Status codes seen, with counts (errors = any status >= 400 unless the phase expects it). */
+  statuses: Record<number, number>;
+  responses?: { status: number; body: unknown }[];
+}
+
+export interface BenchTenant {
+  slug: string;
+  tenantId: string;
+  scimToken: string;
+  adminToken: string;
+}
+
+export interface BenchContext {
+  baseUrl: string;
+  concurrency: number;
+  makeTenant(): Promise<BenchTenant>;
+  /**
+   * Runs `requests` against the service with `concurrency` requests in flight (default: the run's), and measures
+   * them. `expectStatus` lists statuses that are not errors (default: any 2xx).
+   */
+  phase(
+    name: string,
+    requests: RequestSpec[],
+    opts?: { concurrency?: number; keepResponses?: boolean; expectStatus?: number[] },
+  ): Promise<PhaseResult>;
+}
+
+const clockTicksPerSecond = 100; // Linux USER_HZ
+
+/** CPU time (ms) of this process's main thread: utime + stime from /proc/self/task/<pid>/stat. */
+function mainThreadCpuMs(): number {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Peak resident memory (MiB) of a process, from /proc/<pid>/status VmHWM. */
+export function peakRssMiB(pid: number | 'self' = 'self'): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+/**
+ * Starts a throwaway embedded database (or uses MONGODB_URI) and the real service in this process's main thread,
+ * with a worker-thread load generator. Returns the context the suites use and a stop function.
+ */
+export async function startBench(concurrency: number): Promise<{
+  ctx: BenchContext;
+  databasePid?: number | undefined;
+  stop(): Promise<void>;
+}> {
+  let embedded: EmbeddedDatabase | undefined;
+  let dataDir: string | undefined;
+  let uri = process.env.MONGODB_URI;
+  if (!uri) {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'directory-bench-'));
+    embedded = await startEmbeddedDatabase({
+      dataDir,
+      postgresqlUrl: process.env.BENCH_FERRETDB_POSTGRESQL_URL,
+      binDir: path.join(projectRoot, '.cache/ferretdb'),
+      onProgress: (m) => console.error(`[bench database] ${m}`),
+    });
+    uri = embedded.uri;
+  }
+  await connectDatabase(uri, process.env.MONGODB_URI ? undefined : 'directory_bench');
+
+  const config = parseConfig({ ...process.env, LOG_LEVEL: 'silent', NODE_ENV: 'test' });
+  let baseUrl = '';
+  const built = await buildApp(config, createLogger('silent'), () => baseUrl);
+  const server = http.createServer({ keepAlive: true }, built.app);
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const worker = new Worker(new URL('./loadgen.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
+  const send = (msg: PhaseRequest) =>
+    new Promise<PhaseReply>((resolve, reject) => {
+      worker.once('message', (m: { ok: boolean; reply?: PhaseReply; error?: string }) =>
+        m.ok ? resolve(m.reply!) : reject(new Error(m.error)),
+      );
+      worker.postMessage(msg);
+    });
+
+  const ctx: BenchContext = {
+    baseUrl,
+    concurrency,
+    async makeTenant() {
+      const tenant = await createTenant({ slug: `bench-${randomUUID().slice(0, 8)}` }, 'system');
+      const c = createContext({ tenantId: tenant.id, source: 'cli' });
+      return {
+        slug: tenant.slug,
+        tenantId: tenant.id,
+        scimToken: (await issueToken(c, 'scim')).token,
+        adminToken: (await issueToken(c, 'admin')).token,
+      };
+    },
+    async phase(name, requests, opts = {}) {
+      const counter = commandCounter();
+      const cpu0 = mainThreadCpuMs();
+      const reply = await send({
+        baseUrl,
+        requests,
+        concurrency: opts.concurrency ?? concurrency,
+        keepResponses: !!opts.keepResponses,
+      });
+      const cpuMs = mainThreadCpuMs() - cpu0;
+      counter.stop();
+      const sorted = [...reply.latenciesMs].sort((a, b) => a - b);
+      const statuses: Record<number, number> = {};
+      for (const s of reply.statuses) statuses[s] = (statuses[s] ?? 0) + 1;
+      const ok = (s: number) => (opts.expectStatus ? opts.expectStatus.includes(s) : s >= 200 && s < 300);
+      const n = requests.length || 1;
+      const result: PhaseResult = {
+        name,
+        requests: requests.length,
+        errors: reply.statuses.filter((s) => !ok(s)).length,
+        seconds: reply.seconds,
+        rps: requests.length / reply.seconds,
+        p50: percentile(sorted, 50),
+        p95: percentile(sorted, 95),
+        p99: percentile(sorted, 99),
+        dbCommandsPerRequest: counter.total() / n,
+        cpuMsPerRequest: cpuMs / n,
+        statuses,
+        ...(reply.responses ? { responses: reply.responses } : {}),
+      };
+      printRow(result);
+      return result;
+    },
+  };
+
+  return {
+    ctx,
+    databasePid: embedded?.pid,
+    async stop() {
+      await worker.terminate();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await built.stop();
+      await disconnectDatabase();
+      await embedded?.stop();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function printHeader(): void {
+  console.log(
+    [
+      'operation'.padEnd(44),
+      'requests'.padStart(8),
+      'errors'.padStart(6),
+      'req/s'.padStart(8),
+      'p50 ms'.padStart(8),
+      'p95 ms'.padStart(8),
+      'p99 ms'.padStart(8),
+      'db cmd/req'.padStart(10),
+      'cpu ms/req'.padStart(10),
+    ].join(' '),
+  );
+}
+
+function printRow(r: PhaseResult): void {
+  console.log(
+    [
+      r.name.padEnd(44),
+      String(r.requests).padStart(8),
+      String(r.errors).padStart(6),
+      r.rps.toFixed(1).padStart(8),
+      r.p50.toFixed(1).padStart(8),
+      r.p95.toFixed(1).padStart(8),
+      r.p99.toFixed(1).padStart(8),
+      r.dbCommandsPerRequest.toFixed(2).padStart(10),
+      r.cpuMsPerRequest.toFixed(2).padStart(10),
+    ].join(' '),
+  );
+}

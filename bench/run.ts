@@ -1,0 +1,60 @@
+import { parseArgs } from 'node:util';
+import { peakRssMiB, printHeader, startBench, type BenchContext, type PhaseResult } from './harness.js';
+
+/**
+ * `npm run bench [-- --users N --groups N --memberships N --concurrency N --only scim|graphql]`
+ *
+ * Starts a throwaway embedded database and the real service in this process, drives it over HTTP from a worker
+ * thread, and prints one row per operation type. Not a test: it asserts nothing and prints figures.
+ */
+const { values } = parseArgs({
+  options: {
+    users: { type: 'string', default: '10000' },
+    groups: { type: 'string', default: '500' },
+    memberships: { type: 'string', default: '50000' },
+    concurrency: { type: 'string', default: '8' },
+    only: { type: 'string' },
+  },
+});
+
+const sizes = {
+  users: Number(values.users),
+  groups: Number(values.groups),
+  memberships: Number(values.memberships),
+  concurrency: Number(values.concurrency),
+};
+for (const [k, v] of Object.entries(sizes)) {
+  if (!Number.isInteger(v) || v < 0) {
+    console.error(`--${k} must be a whole number`);
+    process.exit(2);
+  }
+}
+
+type Suite = (ctx: BenchContext, s: typeof sizes) => Promise<PhaseResult[]>;
+const suites: Record<string, () => Promise<Suite>> = {
+  scim: async () => (await import('./scim.js')).runScimBench,
+  graphql: async () => (await import('./graphql.js')).runGraphqlBench,
+};
+
+const started = Date.now();
+const bench = await startBench(sizes.concurrency);
+console.log(
+  `bench: ${sizes.users} users, ${sizes.groups} groups, ${sizes.memberships} memberships, ` +
+    `concurrency ${sizes.concurrency}, database ${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded FerretDB (SQLite)'}`,
+);
+try {
+  for (const [name, load] of Object.entries(suites)) {
+    if (values.only && values.only !== name) continue;
+    console.log(`\n## ${name}`);
+    printHeader();
+    await (await load())(bench.ctx, sizes);
+  }
+} finally {
+  const dbPeak = bench.databasePid ? peakRssMiB(bench.databasePid) : undefined;
+  console.log(
+    `\npeak memory: service process ${peakRssMiB().toFixed(0)} MiB` +
+      (dbPeak !== undefined ? `, embedded database ${dbPeak.toFixed(0)} MiB` : '') +
+      `; total ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
+  await bench.stop();
+}

@@ -1,0 +1,136 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, parseConfig } from '../config.js';
+import { openDatabase } from '../database.js';
+import { createContext } from '../domain/context.js';
+import { isDomainError } from '../domain/errors.js';
+import type { CredentialKind, Tenant } from '../domain/types.js';
+import { flushAudit } from '../services/audit.js';
+import { issueToken } from '../services/credentials.js';
+import { createTenant, getTenantBySlug, listTenants, setScimEnabled } from '../services/tenants.js';
+
+const usage = `directory — tenant administration for the directory service
+
+Usage:
+  directory tenant create <slug> [--name <name>]     create a tenant (customer organisation)
+  directory tenant list                               list tenants
+  directory token issue <slug> --kind scim|admin [--grace-seconds N]
+                                                      issue a token (printed once). With --grace-seconds the
+                                                      tenant's earlier tokens of that kind stop working after N
+                                                      seconds (rotation); 0 revokes them at once.
+  directory scim enable|disable <slug>                switch SCIM user synchronisation on or off
+
+Options:
+  --json      machine-readable output
+  --help      this text
+
+Uses the same database as the service: MONGODB_URI, or the embedded database in DATA_DIR (default ./.data),
+shared with a service that is running on it.`;
+
+interface Output {
+  json: boolean;
+}
+
+function print(out: Output, value: unknown, text: string): void {
+  console.log(out.json ? JSON.stringify(value, null, 2) : text);
+}
+
+function tenantView(t: Tenant) {
+  return { id: t.id, slug: t.slug, name: t.name, scimEnabled: t.scimEnabled, createdAt: t.createdAt.toISOString() };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+      name: { type: 'string' },
+      kind: { type: 'string' },
+      'grace-seconds': { type: 'string' },
+    },
+  });
+  const [area, action, slug] = positionals;
+  if (values.help || !area) {
+    console.log(usage);
+    return values.help ? 0 : 2;
+  }
+  const out: Output = { json: values.json };
+  const known =
+    (area === 'tenant' && (action === 'create' || action === 'list')) ||
+    (area === 'token' && action === 'issue') ||
+    (area === 'scim' && (action === 'enable' || action === 'disable'));
+  if (!known) {
+    console.error(`unknown command: ${positionals.join(' ')}\n\n${usage}`);
+    return 2;
+  }
+  if (action !== 'list' && !slug) {
+    console.error(`missing <slug>\n\n${usage}`);
+    return 2;
+  }
+  let kind: CredentialKind | undefined;
+  let grace: number | undefined;
+  if (area === 'token') {
+    if (values.kind !== 'scim' && values.kind !== 'admin') {
+      console.error('--kind must be scim or admin');
+      return 2;
+    }
+    kind = values.kind;
+    if (values['grace-seconds'] !== undefined) {
+      grace = Number(values['grace-seconds']);
+      if (!Number.isInteger(grace) || grace < 0) {
+        console.error('--grace-seconds must be a whole number of seconds');
+        return 2;
+      }
+    }
+  }
+
+  const config = parseConfig();
+  const db = await openDatabase(config, (m) => console.error(`[directory] ${m}`), { shareRunning: true });
+  try {
+    if (area === 'tenant' && action === 'create') {
+      const t = await createTenant({ slug: slug!, ...(values.name ? { name: values.name } : {}) }, 'cli');
+      print(out, tenantView(t), `created tenant ${t.slug} (${t.id})`);
+    } else if (area === 'tenant') {
+      const tenants = await listTenants();
+      print(
+        out,
+        tenants.map(tenantView),
+        tenants.length === 0
+          ? 'no tenants'
+          : tenants.map((t) => `${t.slug}\t${t.name}\tscim ${t.scimEnabled ? 'on' : 'off'}\t${t.id}`).join('\n'),
+      );
+    } else if (area === 'token') {
+      const t = await getTenantBySlug(slug!);
+      const ctx = createContext({ tenantId: t.id, source: 'cli', actor: { type: 'system', id: 'cli', isAdmin: true } });
+      const { token, credential } = await issueToken(ctx, kind!, {
+        label: 'cli',
+        ...(grace !== undefined ? { previousTokensGraceSeconds: grace } : {}),
+      });
+      print(
+        out,
+        { tenant: t.slug, kind, token, credentialId: credential.id, previousTokensGraceSeconds: grace ?? null },
+        `${kind} token for ${t.slug} (shown once, store it now):\n${token}` +
+          (grace !== undefined ? `\nearlier ${kind} tokens stop working in ${grace} s` : ''),
+      );
+    } else {
+      const t = await getTenantBySlug(slug!);
+      const ctx = createContext({ tenantId: t.id, source: 'cli', actor: { type: 'system', id: 'cli', isAdmin: true } });
+      const updated = await setScimEnabled(ctx, action === 'enable');
+      print(out, tenantView(updated), `SCIM user synchronisation for ${t.slug}: ${updated.scimEnabled ? 'on' : 'off'}`);
+    }
+    await flushAudit();
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError || isDomainError(err)) console.error(`error: ${(err as Error).message}`);
+    else console.error('error:', err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);
