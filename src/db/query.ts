@@ -1,4 +1,4 @@
-type Q = Record<string, any>; // a database filter document
+type Q = Record<string, unknown>; // a database filter document
 import { InvalidInputError } from '../domain/errors.js';
 import type { CompareOp, Filter, FilterValue } from '../domain/filter.js';
 

@@ -1,4 +1,4 @@
-type Q = Record<string, any>; // a database filter document
+type Q = Record<string, unknown>; // a database filter document
 import type {
   AccessPolicies,
   AccessRule,

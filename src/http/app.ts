@@ -3,7 +3,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import helmet from 'helmet';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import { pingDatabase } from '../db/connection.js';
+import { isDatabaseReachable } from '../services/health.js';
 
 export interface HttpDeps {
   config: Config;
@@ -63,7 +63,7 @@ export function createApp(deps: HttpDeps, mounts: Mount[]): express.Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const ok = await pingDatabase();
+    const ok = await isDatabaseReachable();
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'database unreachable' });
   });
 

@@ -1,0 +1,44 @@
+import { SessionModel } from './models.js';
+
+/**
+ * Storage of sign-in sessions, shared by every service instance. The expiry lives in the document: an expired
+ * session reads as absent, and `deleteExpired` sweeps them (FerretDB v1 has no TTL indexes, so nothing else does).
+ * `data` is the session serialised by its owner; storage never looks inside it.
+ */
+export interface StoredSession {
+  id: string;
+  /** The directory tenant of the signed-in user; absent while a sign-in is still pending. */
+  tenantId?: string | undefined;
+  expiresAt: Date;
+  data: string;
+}
+
+interface SessionDoc {
+  _id: string;
+  tenantId?: string;
+  expiresAt: Date;
+  data: string;
+}
+
+export const sessionStorage = {
+  /** The session, unless it does not exist or has expired at `now`. */
+  async get(id: string, now: Date = new Date()): Promise<StoredSession | undefined> {
+    const d = await SessionModel.findOne({ _id: id, expiresAt: { $gt: now } }).lean<SessionDoc>();
+    if (!d) return undefined;
+    return { id: d._id, tenantId: d.tenantId, expiresAt: d.expiresAt, data: d.data };
+  },
+  /** Creates or replaces the session. */
+  async put(s: StoredSession): Promise<void> {
+    const doc: Omit<SessionDoc, '_id'> = { expiresAt: s.expiresAt, data: s.data };
+    if (s.tenantId) doc.tenantId = s.tenantId;
+    await SessionModel.collection.replaceOne({ _id: s.id } as never, doc as never, { upsert: true });
+  },
+  async delete(id: string): Promise<void> {
+    await SessionModel.collection.deleteOne({ _id: id } as never);
+  },
+  /** Removes every session that expired before `now`; returns how many. */
+  async deleteExpired(now: Date = new Date()): Promise<number> {
+    const res = await SessionModel.collection.deleteMany({ expiresAt: { $lte: now } } as never);
+    return res.deletedCount;
+  },
+};

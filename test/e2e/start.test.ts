@@ -1,0 +1,115 @@
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { projectRoot } from '../../src/db/embedded.js';
+
+/**
+ * The service as an operator runs it: `src/main.ts` in its own process with the zero-config embedded database in
+ * a fresh DATA_DIR, the bootstrap variables, the `directory` CLI against the same (running) database, and a
+ * graceful stop on SIGTERM.
+ */
+const tsxArgs = ['--import', 'tsx'];
+
+function startService(env: Record<string, string>): Promise<{ child: ChildProcessWithoutNullStreams; url: string; log: () => string }> {
+  const child = spawn(process.execPath, [...tsxArgs, path.join(projectRoot, 'src/main.ts')], {
+    cwd: projectRoot,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
+  });
+  let stderr = '';
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`service did not start:\n${stderr}`)), 120_000);
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1]!, log: () => stdout + stderr });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`service exited with ${code}:\n${stderr}`));
+    });
+  });
+}
+
+function cli(args: string[], env: Record<string, string>) {
+  return spawnSync(process.execPath, [...tsxArgs, path.join(projectRoot, 'src/cli/directory.ts'), ...args], {
+    cwd: projectRoot,
+    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+    encoding: 'utf8',
+  });
+}
+
+describe('service start-up, bootstrap, CLI and shutdown (separate processes)', function () {
+  this.timeout(180_000);
+  let dataDir: string;
+
+  before(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'directory-start-'));
+  });
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts with the embedded database, bootstraps a tenant, shares the database with the CLI, and stops cleanly', async () => {
+    const scimSecret = 'bootstrap-scim-secret-0123456789';
+    const adminSecret = 'bootstrap-admin-secret-0123456789';
+    const env = {
+      DATA_DIR: dataDir,
+      DIRECTORY_BOOTSTRAP_TENANT: 'contoso',
+      DIRECTORY_BOOTSTRAP_SCIM_TOKEN: scimSecret,
+      DIRECTORY_BOOTSTRAP_ADMIN_TOKEN: adminSecret,
+    };
+    const { child, url, log } = await startService(env);
+    try {
+      expect((await fetch(`${url}/healthz`)).status).to.equal(200);
+      const ready = await fetch(`${url}/readyz`);
+      expect(ready.status).to.equal(200);
+      expect(await ready.json()).to.deep.equal({ status: 'ready' });
+      expect(existsSync(path.join(dataDir, 'embedded-database.json'))).to.equal(true);
+
+      // The CLI finds the running service's embedded database and sees the bootstrapped tenant.
+      const list = cli(['tenant', 'list', '--json'], { DATA_DIR: dataDir });
+      expect(list.status, list.stderr).to.equal(0);
+      const tenants = JSON.parse(list.stdout) as { slug: string; scimEnabled: boolean }[];
+      expect(tenants.map((t) => t.slug)).to.deep.equal(['contoso']);
+
+      const created = cli(['tenant', 'create', 'fabrikam', '--name', 'Fabrikam Inc', '--json'], { DATA_DIR: dataDir });
+      expect(created.status, created.stderr).to.equal(0);
+      expect(JSON.parse(created.stdout)).to.include({ slug: 'fabrikam', name: 'Fabrikam Inc', scimEnabled: true });
+      const dup = cli(['tenant', 'create', 'fabrikam'], { DATA_DIR: dataDir });
+      expect(dup.status).to.equal(1);
+      expect(dup.stderr).to.contain('already exists');
+
+      const issued = cli(['token', 'issue', 'fabrikam', '--kind', 'scim', '--json'], { DATA_DIR: dataDir });
+      expect(issued.status, issued.stderr).to.equal(0);
+      const { token } = JSON.parse(issued.stdout) as { token: string };
+      expect(token).to.match(/^dscim_[A-Za-z0-9_-]{43}$/);
+
+      const bad = cli(['token', 'issue', 'fabrikam', '--kind', 'root'], { DATA_DIR: dataDir });
+      expect(bad.status).to.equal(2);
+
+      // Secrets never reach the logs.
+      expect(log()).not.to.contain(scimSecret);
+      expect(log()).not.to.contain(adminSecret);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).to.equal(0);
+    expect(existsSync(path.join(dataDir, 'embedded-database.json'))).to.equal(false);
+  });
+
+  it('refuses bad configuration with a message that names the variable', () => {
+    const res = spawnSync(process.execPath, [...tsxArgs, path.join(projectRoot, 'src/main.ts')], {
+      cwd: projectRoot,
+      env: { ...process.env, PORT: 'eighty', DATA_DIR: dataDir },
+      encoding: 'utf8',
+    });
+    expect(res.status).to.equal(2);
+    expect(res.stderr).to.contain('PORT');
+  });
+});
