@@ -28,7 +28,9 @@ export interface PhaseReply {
 async function runPhase(msg: PhaseRequest): Promise<PhaseReply> {
   const latencies = new Array<number>(msg.requests.length);
   const statuses = new Array<number>(msg.requests.length);
-  const responses = msg.keepResponses ? new Array<{ status: number; body: unknown }>(msg.requests.length) : undefined;
+  const responses = msg.keepResponses
+    ? new Array<{ status: number; body: unknown }>(msg.requests.length)
+    : undefined;
   let next = 0;
   const started = performance.now();
   const worker = async () => {

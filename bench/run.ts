@@ -47,7 +47,9 @@ try {
     if (values.only && values.only !== name) continue;
     console.log(`\n## ${name}`);
     printHeader();
-    await (await load())(bench.ctx, sizes);
+    await (
+      await load()
+    )(bench.ctx, sizes);
   }
 } finally {
   const dbPeak = bench.databasePid ? peakRssMiB(bench.databasePid) : undefined;

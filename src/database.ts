@@ -53,7 +53,8 @@ export async function openDatabase(
     await db.stop();
     throw err;
   }
-  if (opts.announce) writeFileSync(announcementFile(dataDir), JSON.stringify({ uri: db.uri, pid: process.pid }));
+  if (opts.announce)
+    writeFileSync(announcementFile(dataDir), JSON.stringify({ uri: db.uri, pid: process.pid }));
   return {
     uri: db.uri,
     embedded: true,

@@ -35,7 +35,13 @@ function print(out: Output, value: unknown, text: string): void {
 }
 
 function tenantView(t: Tenant) {
-  return { id: t.id, slug: t.slug, name: t.name, scimEnabled: t.scimEnabled, createdAt: t.createdAt.toISOString() };
+  return {
+    id: t.id,
+    slug: t.slug,
+    name: t.name,
+    scimEnabled: t.scimEnabled,
+    createdAt: t.createdAt.toISOString(),
+  };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -98,26 +104,46 @@ export async function run(argv: string[]): Promise<number> {
         tenants.map(tenantView),
         tenants.length === 0
           ? 'no tenants'
-          : tenants.map((t) => `${t.slug}\t${t.name}\tscim ${t.scimEnabled ? 'on' : 'off'}\t${t.id}`).join('\n'),
+          : tenants
+              .map((t) => `${t.slug}\t${t.name}\tscim ${t.scimEnabled ? 'on' : 'off'}\t${t.id}`)
+              .join('\n'),
       );
     } else if (area === 'token') {
       const t = await getTenantBySlug(slug!);
-      const ctx = createContext({ tenantId: t.id, source: 'cli', actor: { type: 'system', id: 'cli', isAdmin: true } });
+      const ctx = createContext({
+        tenantId: t.id,
+        source: 'cli',
+        actor: { type: 'system', id: 'cli', isAdmin: true },
+      });
       const { token, credential } = await issueToken(ctx, kind!, {
         label: 'cli',
         ...(grace !== undefined ? { previousTokensGraceSeconds: grace } : {}),
       });
       print(
         out,
-        { tenant: t.slug, kind, token, credentialId: credential.id, previousTokensGraceSeconds: grace ?? null },
+        {
+          tenant: t.slug,
+          kind,
+          token,
+          credentialId: credential.id,
+          previousTokensGraceSeconds: grace ?? null,
+        },
         `${kind} token for ${t.slug} (shown once, store it now):\n${token}` +
           (grace !== undefined ? `\nearlier ${kind} tokens stop working in ${grace} s` : ''),
       );
     } else {
       const t = await getTenantBySlug(slug!);
-      const ctx = createContext({ tenantId: t.id, source: 'cli', actor: { type: 'system', id: 'cli', isAdmin: true } });
+      const ctx = createContext({
+        tenantId: t.id,
+        source: 'cli',
+        actor: { type: 'system', id: 'cli', isAdmin: true },
+      });
       const updated = await setScimEnabled(ctx, action === 'enable');
-      print(out, tenantView(updated), `SCIM user synchronisation for ${t.slug}: ${updated.scimEnabled ? 'on' : 'off'}`);
+      print(
+        out,
+        tenantView(updated),
+        `SCIM user synchronisation for ${t.slug}: ${updated.scimEnabled ? 'on' : 'off'}`,
+      );
     }
     await flushAudit();
     return 0;

@@ -12,7 +12,9 @@ import { projectRoot } from '../../src/db/embedded.js';
  */
 const tsxArgs = ['--import', 'tsx'];
 
-function startService(env: Record<string, string>): Promise<{ child: ChildProcessWithoutNullStreams; url: string; log: () => string }> {
+function startService(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcessWithoutNullStreams; url: string; log: () => string }> {
   const child = spawn(process.execPath, [...tsxArgs, path.join(projectRoot, 'src/main.ts')], {
     cwd: projectRoot,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
@@ -77,9 +79,15 @@ describe('service start-up, bootstrap, CLI and shutdown (separate processes)', f
       const tenants = JSON.parse(list.stdout) as { slug: string; scimEnabled: boolean }[];
       expect(tenants.map((t) => t.slug)).to.deep.equal(['contoso']);
 
-      const created = cli(['tenant', 'create', 'fabrikam', '--name', 'Fabrikam Inc', '--json'], { DATA_DIR: dataDir });
+      const created = cli(['tenant', 'create', 'fabrikam', '--name', 'Fabrikam Inc', '--json'], {
+        DATA_DIR: dataDir,
+      });
       expect(created.status, created.stderr).to.equal(0);
-      expect(JSON.parse(created.stdout)).to.include({ slug: 'fabrikam', name: 'Fabrikam Inc', scimEnabled: true });
+      expect(JSON.parse(created.stdout)).to.include({
+        slug: 'fabrikam',
+        name: 'Fabrikam Inc',
+        scimEnabled: true,
+      });
       const dup = cli(['tenant', 'create', 'fabrikam'], { DATA_DIR: dataDir });
       expect(dup.status).to.equal(1);
       expect(dup.stderr).to.contain('already exists');

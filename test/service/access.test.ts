@@ -3,7 +3,11 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../../src/domai
 import { decideAccess, listEffectiveWorkspaceMembers } from '../../src/services/access.js';
 import { setMainDashboardAccess, setWorkspaceDefaultAccess } from '../../src/services/access-policies.js';
 import { createGroup } from '../../src/services/groups.js';
-import { acceptsEntraTenant, createSsoConfiguration, deleteSsoConfiguration } from '../../src/services/sso.js';
+import {
+  acceptsEntraTenant,
+  createSsoConfiguration,
+  deleteSsoConfiguration,
+} from '../../src/services/sso.js';
 import { createUser, updateUser } from '../../src/services/users.js';
 import { createWorkspace, resetWorkspaceAccess, setWorkspaceAccess } from '../../src/services/workspaces.js';
 import { ctxFor, guid, makeTenant } from '../helpers/factories.js';
@@ -22,7 +26,11 @@ async function setup() {
   const admin = ctxFor(t, 'graphql');
   const scim = ctxFor(t, 'scim');
   const entraTenant = guid();
-  const sso = await createSsoConfiguration(admin, { name: 'Contoso', kind: 'ENTRA_SINGLE_TENANT', entraTenantId: entraTenant });
+  const sso = await createSsoConfiguration(admin, {
+    name: 'Contoso',
+    kind: 'ENTRA_SINGLE_TENANT',
+    entraTenantId: entraTenant,
+  });
   const salesOid = guid();
   const opsOid = guid();
   const alice = await createUser(scim, { userName: 'alice@contoso.com' });
@@ -35,9 +43,18 @@ async function setup() {
 describe('access decisions (real database)', () => {
   it('grants the main dashboard to members of an allowed group and says which group', async () => {
     const s = await setup();
-    await setMainDashboardAccess(s.admin, { ssoEnabled: true, ssoConfigurationId: s.sso.id, allowedGroupIds: [s.salesOid] });
+    await setMainDashboardAccess(s.admin, {
+      ssoEnabled: true,
+      ssoConfigurationId: s.sso.id,
+      allowedGroupIds: [s.salesOid],
+    });
     const yes = await decideAccess(s.admin, s.alice, { kind: 'MAIN_DASHBOARD' });
-    expect(yes).to.include({ allowed: true, reason: 'GRANTED_BY_GROUP', policy: 'MAIN_DASHBOARD', groupSource: 'DIRECTORY' });
+    expect(yes).to.include({
+      allowed: true,
+      reason: 'GRANTED_BY_GROUP',
+      policy: 'MAIN_DASHBOARD',
+      groupSource: 'DIRECTORY',
+    });
     expect(yes.grantingGroupObjectId).to.equal(s.salesOid);
     expect(yes.grantingGroup?.displayName).to.equal('Sales');
     const no = await decideAccess(s.admin, s.bob, { kind: 'MAIN_DASHBOARD' });
@@ -46,29 +63,57 @@ describe('access decisions (real database)', () => {
 
   it('uses the token groups when present and the directory on overage', async () => {
     const s = await setup();
-    await setMainDashboardAccess(s.admin, { ssoEnabled: true, ssoConfigurationId: s.sso.id, allowedGroupIds: [s.opsOid] });
-    const byToken = await decideAccess(s.admin, s.alice, { kind: 'MAIN_DASHBOARD' }, {
+    await setMainDashboardAccess(s.admin, {
+      ssoEnabled: true,
       ssoConfigurationId: s.sso.id,
-      tokenGroupIds: [s.opsOid.toUpperCase()],
+      allowedGroupIds: [s.opsOid],
     });
+    const byToken = await decideAccess(
+      s.admin,
+      s.alice,
+      { kind: 'MAIN_DASHBOARD' },
+      {
+        ssoConfigurationId: s.sso.id,
+        tokenGroupIds: [s.opsOid.toUpperCase()],
+      },
+    );
     expect(byToken).to.include({ allowed: true, groupSource: 'TOKEN' });
-    const overage = await decideAccess(s.admin, s.bob, { kind: 'MAIN_DASHBOARD' }, { ssoConfigurationId: s.sso.id });
+    const overage = await decideAccess(
+      s.admin,
+      s.bob,
+      { kind: 'MAIN_DASHBOARD' },
+      { ssoConfigurationId: s.sso.id },
+    );
     expect(overage).to.include({ allowed: true, groupSource: 'DIRECTORY', reason: 'GRANTED_BY_GROUP' });
-    const wrongConfig = await decideAccess(s.admin, s.bob, { kind: 'MAIN_DASHBOARD' }, { ssoConfigurationId: guid() });
+    const wrongConfig = await decideAccess(
+      s.admin,
+      s.bob,
+      { kind: 'MAIN_DASHBOARD' },
+      { ssoConfigurationId: guid() },
+    );
     expect(wrongConfig).to.include({ allowed: false, reason: 'SSO_CONFIGURATION_MISMATCH' });
   });
 
   it('refuses deactivated users and targets without SSO', async () => {
     const s = await setup();
-    expect(await decideAccess(s.admin, s.alice, { kind: 'MAIN_DASHBOARD' })).to.include({ reason: 'SSO_NOT_ENABLED' });
+    expect(await decideAccess(s.admin, s.alice, { kind: 'MAIN_DASHBOARD' })).to.include({
+      reason: 'SSO_NOT_ENABLED',
+    });
     await setMainDashboardAccess(s.admin, { ssoEnabled: true, ssoConfigurationId: s.sso.id });
     const off = await updateUser(s.scim, s.alice.id, { active: false });
-    expect(await decideAccess(s.admin, off, { kind: 'MAIN_DASHBOARD' })).to.include({ allowed: false, reason: 'USER_DEACTIVATED' });
+    expect(await decideAccess(s.admin, off, { kind: 'MAIN_DASHBOARD' })).to.include({
+      allowed: false,
+      reason: 'USER_DEACTIVATED',
+    });
   });
 
   it('applies workspace overrides over the defaults, and resets them', async () => {
     const s = await setup();
-    await setWorkspaceDefaultAccess(s.admin, { ssoEnabled: true, ssoConfigurationId: s.sso.id, allowedGroupIds: [s.salesOid] });
+    await setWorkspaceDefaultAccess(s.admin, {
+      ssoEnabled: true,
+      ssoConfigurationId: s.sso.id,
+      allowedGroupIds: [s.salesOid],
+    });
     const ws = await createWorkspace(s.admin, { name: 'Board room' });
     expect(await decideAccess(s.admin, s.alice, { kind: 'WORKSPACE', workspaceId: ws.id })).to.include({
       allowed: true,
@@ -82,16 +127,26 @@ describe('access decisions (real database)', () => {
     const members = await listEffectiveWorkspaceMembers(s.admin, ws.id, { limit: 10 });
     expect(members.map((u) => u.id)).to.deep.equal([s.bob.id]);
     await resetWorkspaceAccess(s.admin, ws.id);
-    expect((await listEffectiveWorkspaceMembers(s.admin, ws.id, { limit: 10 })).map((u) => u.id)).to.deep.equal([s.alice.id]);
+    expect(
+      (await listEffectiveWorkspaceMembers(s.admin, ws.id, { limit: 10 })).map((u) => u.id),
+    ).to.deep.equal([s.alice.id]);
   });
 
   it('validates policies and SSO configurations', async () => {
     const s = await setup();
-    expect(await caught(setMainDashboardAccess(s.admin, { ssoEnabled: true }))).to.be.instanceOf(InvalidInputError);
-    expect(await caught(setMainDashboardAccess(s.admin, { allowedGroupIds: ['not-a-guid'] }))).to.be.instanceOf(InvalidInputError);
-    expect(await caught(setMainDashboardAccess(s.admin, { ssoConfigurationId: guid() }))).to.be.instanceOf(NotFoundError);
+    expect(await caught(setMainDashboardAccess(s.admin, { ssoEnabled: true }))).to.be.instanceOf(
+      InvalidInputError,
+    );
     expect(
-      await caught(createSsoConfiguration(s.admin, { name: 'Bad', kind: 'ENTRA_SINGLE_TENANT', entraTenantId: 'x' })),
+      await caught(setMainDashboardAccess(s.admin, { allowedGroupIds: ['not-a-guid'] })),
+    ).to.be.instanceOf(InvalidInputError);
+    expect(await caught(setMainDashboardAccess(s.admin, { ssoConfigurationId: guid() }))).to.be.instanceOf(
+      NotFoundError,
+    );
+    expect(
+      await caught(
+        createSsoConfiguration(s.admin, { name: 'Bad', kind: 'ENTRA_SINGLE_TENANT', entraTenantId: 'x' }),
+      ),
     ).to.be.instanceOf(InvalidInputError);
     const multi = await createSsoConfiguration(s.admin, {
       name: 'Partners',

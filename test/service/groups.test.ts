@@ -1,5 +1,10 @@
 import { expect } from 'chai';
-import { ConflictError, ImmutableFieldError, InvalidInputError, NotFoundError } from '../../src/domain/errors.js';
+import {
+  ConflictError,
+  ImmutableFieldError,
+  InvalidInputError,
+  NotFoundError,
+} from '../../src/domain/errors.js';
 import { flushAudit, listAuditEvents } from '../../src/services/audit.js';
 import {
   addMembers,
@@ -43,9 +48,9 @@ describe('groups and memberships service (real database)', () => {
     const other = await makeTenant();
     await createGroup(ctxFor(other, 'scim'), { displayName: 'SALES TEAM' });
     const renamed = await createGroup(ctx, { displayName: 'Marketing' });
-    expect(await caught(changeGroup(ctx, renamed.id, { set: { displayName: 'SALES team' } }))).to.be.instanceOf(
-      ConflictError,
-    );
+    expect(
+      await caught(changeGroup(ctx, renamed.id, { set: { displayName: 'SALES team' } })),
+    ).to.be.instanceOf(ConflictError);
     expect((await getGroup(ctx, renamed.id)).displayName).to.equal('Marketing');
   });
 
@@ -61,7 +66,9 @@ describe('groups and memberships service (real database)', () => {
     await removeMembers(ctx, g.id, [a!.id]);
     const members = await listGroupMembers(ctx, g.id, { limit: 10 });
     expect(members.map((m) => m.userId)).to.deep.equal([b!.id]);
-    expect((await listUserGroupMemberships(ctx, b!.id, { limit: 10 })).map((m) => m.groupId)).to.deep.equal([g.id]);
+    expect((await listUserGroupMemberships(ctx, b!.id, { limit: 10 })).map((m) => m.groupId)).to.deep.equal([
+      g.id,
+    ]);
   });
 
   it('never loses concurrent adds and removes', async () => {
@@ -71,7 +78,11 @@ describe('groups and memberships service (real database)', () => {
     const g = await createGroup(ctx, { displayName: 'Concurrent' });
     const keep = us.slice(0, 6);
     const drop = us.slice(6);
-    await addMembers(ctx, g.id, drop.map((u) => u.id));
+    await addMembers(
+      ctx,
+      g.id,
+      drop.map((u) => u.id),
+    );
     // Every user added in its own request, the "drop" ones removed in parallel, some adds repeated.
     await Promise.all([
       ...keep.map((u) => addMembers(ctx, g.id, [u.id])),
@@ -87,7 +98,9 @@ describe('groups and memberships service (real database)', () => {
     const ctx = ctxFor(t, 'scim');
     const [a] = await users(ctx, 1);
     const g = await createGroup(ctx, { displayName: 'Strict' });
-    const err = await caught(changeGroup(ctx, g.id, { set: { displayName: 'Renamed' }, addMembers: [a!.id, guid()] }));
+    const err = await caught(
+      changeGroup(ctx, g.id, { set: { displayName: 'Renamed' }, addMembers: [a!.id, guid()] }),
+    );
     expect(err).to.be.instanceOf(InvalidInputError);
     expect(await getGroup(ctx, g.id)).to.deep.equal(g);
     expect(await countGroupMembers(ctx, g.id)).to.equal(0);
@@ -101,11 +114,19 @@ describe('groups and memberships service (real database)', () => {
     const g = await createGroup(ctx, { displayName: 'Big' });
     await flushAudit(); // audit events of the set-up are written in a batch; keep them out of the count
     const counter = commandCounter();
-    await addMembers(ctx, g.id, us.map((u) => u.id));
+    await addMembers(
+      ctx,
+      g.id,
+      us.map((u) => u.id),
+    );
     const adds = counter.total();
     counter.stop();
     const counter2 = commandCounter();
-    await removeMembers(ctx, g.id, us.slice(0, 20).map((u) => u.id));
+    await removeMembers(
+      ctx,
+      g.id,
+      us.slice(0, 20).map((u) => u.id),
+    );
     const removes = counter2.total();
     counter2.stop();
     expect(adds).to.be.at.most(3);

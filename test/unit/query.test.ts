@@ -1,0 +1,82 @@
+import { expect } from 'chai';
+import { InvalidInputError } from '../../src/domain/errors.js';
+import { userFields } from '../../src/db/repositories.js';
+import { toMongoFilter } from '../../src/db/query.js';
+
+describe('filter → database query (allow-list)', () => {
+  it('compares userName on its lower-case copy', () => {
+    expect(
+      toMongoFilter({ kind: 'compare', field: 'userName', op: 'eq', value: 'Ada@X.com' }, userFields),
+    ).to.deep.equal({
+      userNameLower: 'ada@x.com',
+    });
+  });
+
+  it('escapes regex metacharacters and anchors sw/ew', () => {
+    expect(
+      toMongoFilter({ kind: 'compare', field: 'givenName', op: 'sw', value: 'a.b*' }, userFields),
+    ).to.deep.equal({
+      givenName: { $regex: '^a\\.b\\*', $options: 'i' },
+    });
+    expect(
+      toMongoFilter({ kind: 'compare', field: 'externalId', op: 'ew', value: '(x)' }, userFields),
+    ).to.deep.equal({
+      externalId: { $regex: '\\(x\\)$' },
+    });
+  });
+
+  it('turns value paths into $elemMatch and logic into $and/$or/$nor', () => {
+    const q = toMongoFilter(
+      {
+        kind: 'or',
+        filters: [
+          {
+            kind: 'element',
+            field: 'emails',
+            filter: {
+              kind: 'and',
+              filters: [
+                { kind: 'compare', field: 'type', op: 'eq', value: 'work' },
+                { kind: 'compare', field: 'value', op: 'co', value: '@contoso' },
+              ],
+            },
+          },
+          { kind: 'not', filter: { kind: 'compare', field: 'active', op: 'eq', value: true } },
+        ],
+      },
+      userFields,
+    );
+    expect(q).to.deep.equal({
+      $or: [
+        {
+          emails: {
+            $elemMatch: {
+              $and: [
+                { type: { $regex: '^work$', $options: 'i' } },
+                { value: { $regex: '@contoso', $options: 'i' } },
+              ],
+            },
+          },
+        },
+        { $nor: [{ active: true }] },
+      ],
+    });
+  });
+
+  it('refuses fields outside the allow-list, including prototype keys', () => {
+    for (const field of ['password', '__proto__', 'constructor', 'tenantId', 'userNameLower']) {
+      expect(() => toMongoFilter({ kind: 'compare', field, op: 'eq', value: 'x' }, userFields)).to.throw(
+        InvalidInputError,
+      );
+    }
+  });
+
+  it('refuses operators a type does not support', () => {
+    expect(() =>
+      toMongoFilter({ kind: 'compare', field: 'active', op: 'co', value: 'x' }, userFields),
+    ).to.throw(InvalidInputError);
+    expect(() =>
+      toMongoFilter({ kind: 'compare', field: 'createdAt', op: 'co', value: '2020' }, userFields),
+    ).to.throw(InvalidInputError);
+  });
+});
