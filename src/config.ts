@@ -43,6 +43,11 @@ const schema = z.object({
   ENTRA_METADATA_OVERRIDE_URL: optionalString.pipe(z.url().optional()),
   /** App ID URI / client ID that access tokens from the workspace app must be issued for. */
   ENTRA_API_AUDIENCE: optionalString,
+  /** Delegated scope (`scp`) an access token must carry, or the app role (`roles`) that stands in for it. */
+  ENTRA_API_SCOPE: z.string().min(1).default('Directory.Read'),
+  ENTRA_API_ROLE: z.string().min(1).default('Directory.Read.All'),
+  /** Express "trust proxy": which proxies' X-Forwarded-* headers to believe (loopback, a CIDR list, or a hop count). */
+  TRUST_PROXY: z.string().default('loopback'),
   SCIM_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).default(200),
   SCIM_MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
   BODY_LIMIT: z.string().default('1mb'),

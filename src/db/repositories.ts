@@ -104,6 +104,14 @@ export function membershipId(groupId: string, userId: string): string {
   return `${groupId}:${userId}`;
 }
 
+/**
+ * Batch size for a read of at most `n` documents, so it comes back in one round trip: without it the server's
+ * first batch is 101 documents (then getMore), and a limit equal to the batch size leaves a cursor to kill.
+ */
+function oneBatch(n: number): number {
+  return Math.min(Math.max(n + 1, 2), 100_000);
+}
+
 /** Mongo filter that pins the tenant; callers' conditions are combined under $and. */
 function scoped(tenantId: string, q?: Q): Q {
   return q && Object.keys(q).length > 0 ? { $and: [{ tenantId }, q] } : { tenantId };
@@ -132,7 +140,9 @@ export function tenantRepositories(tenantId: string) {
     },
     async findByIds(ids: readonly string[]): Promise<User[]> {
       if (ids.length === 0) return [];
-      const docs = await UserModel.find({ tenantId, _id: { $in: [...ids] } }).lean<Doc[]>();
+      const docs = await UserModel.find({ tenantId, _id: { $in: [...ids] } })
+        .batchSize(oneBatch(ids.length))
+        .lean<Doc[]>();
       return docs.map(toUser);
     },
     async findByUserName(userName: string): Promise<User | undefined> {
@@ -174,6 +184,7 @@ export function tenantRepositories(tenantId: string) {
         .sort(sortField === '_id' ? { _id: 1 } : { [sortField]: 1, _id: 1 })
         .skip(opts.skip ?? 0)
         .limit(opts.limit)
+        .batchSize(oneBatch(opts.limit))
         .lean<Doc[]>();
       return docs.map(toUser);
     },
@@ -200,12 +211,16 @@ export function tenantRepositories(tenantId: string) {
     },
     async findByIds(ids: readonly string[]): Promise<Group[]> {
       if (ids.length === 0) return [];
-      const docs = await GroupModel.find({ tenantId, _id: { $in: [...ids] } }).lean<Doc[]>();
+      const docs = await GroupModel.find({ tenantId, _id: { $in: [...ids] } })
+        .batchSize(oneBatch(ids.length))
+        .lean<Doc[]>();
       return docs.map(toGroup);
     },
     async findByExternalIds(externalIds: readonly string[]): Promise<Group[]> {
       if (externalIds.length === 0) return [];
-      const docs = await GroupModel.find({ tenantId, externalId: { $in: [...externalIds] } }).lean<Doc[]>();
+      const docs = await GroupModel.find({ tenantId, externalId: { $in: [...externalIds] } })
+        .batchSize(oneBatch(externalIds.length))
+        .lean<Doc[]>();
       return docs.map(toGroup);
     },
     async replace(group: Group, expectedVersion: number): Promise<Group | undefined> {
@@ -243,6 +258,7 @@ export function tenantRepositories(tenantId: string) {
         .sort(sortField === '_id' ? { _id: 1 } : { [sortField]: 1, _id: 1 })
         .skip(opts.skip ?? 0)
         .limit(opts.limit)
+        .batchSize(oneBatch(opts.limit))
         .lean<Doc[]>();
       return docs.map(toGroup);
     },
@@ -305,6 +321,7 @@ export function tenantRepositories(tenantId: string) {
       return MembershipModel.find(where)
         .sort({ userId: 1 })
         .limit(opts.limit)
+        .batchSize(oneBatch(opts.limit))
         .select({ _id: 0, groupId: 1, userId: 1, createdAt: 1 })
         .lean<Membership[]>();
     },
@@ -314,6 +331,7 @@ export function tenantRepositories(tenantId: string) {
       return MembershipModel.find(where)
         .sort({ groupId: 1 })
         .limit(opts.limit)
+        .batchSize(oneBatch(opts.limit))
         .select({ _id: 0, groupId: 1, userId: 1, createdAt: 1 })
         .lean<Membership[]>();
     },
@@ -321,6 +339,7 @@ export function tenantRepositories(tenantId: string) {
     async listByUsers(userIds: readonly string[]): Promise<Membership[]> {
       if (userIds.length === 0) return [];
       return MembershipModel.find({ tenantId, userId: { $in: [...userIds] } })
+        .batchSize(oneBatch(50_000))
         .select({ _id: 0, groupId: 1, userId: 1, createdAt: 1 })
         .lean<Membership[]>();
     },
@@ -335,6 +354,7 @@ export function tenantRepositories(tenantId: string) {
       const docs = await MembershipModel.find(where)
         .sort({ userId: 1 })
         .limit(opts.limit * groupIds.length)
+        .batchSize(oneBatch(opts.limit * groupIds.length))
         .select({ _id: 0, userId: 1 })
         .lean<{ userId: string }[]>();
       const ids: string[] = [];
@@ -343,6 +363,15 @@ export function tenantRepositories(tenantId: string) {
     },
     async countByGroup(groupId: string): Promise<number> {
       return MembershipModel.countDocuments({ tenantId, groupId });
+    },
+    /** Member counts of several groups in one command; groups without members are absent from the map. */
+    async countByGroups(groupIds: readonly string[]): Promise<Map<string, number>> {
+      if (groupIds.length === 0) return new Map();
+      const rows = await MembershipModel.aggregate<{ _id: string; n: number }>([
+        { $match: { tenantId, groupId: { $in: [...groupIds] } } },
+        { $group: { _id: '$groupId', n: { $sum: 1 } } },
+      ]).option({ batchSize: oneBatch(groupIds.length) });
+      return new Map(rows.map((r) => [r._id, r.n]));
     },
     /** Which of these pairs exist (for membership filters). */
     async groupIdsOfUser(userId: string): Promise<string[]> {
@@ -416,6 +445,15 @@ export function tenantRepositories(tenantId: string) {
     },
     async delete(id: string): Promise<boolean> {
       return (await WorkspaceModel.collection.deleteOne({ _id: id, tenantId } as never)).deletedCount === 1;
+    },
+    /** Whether any workspace's access override uses this SSO configuration. */
+    async anyUsesSsoConfiguration(ssoConfigurationId: string): Promise<boolean> {
+      return (
+        (await WorkspaceModel.exists({
+          tenantId,
+          'accessOverride.ssoConfigurationId': ssoConfigurationId,
+        })) !== null
+      );
     },
   };
 
@@ -601,6 +639,22 @@ export const globalRepositories = {
         },
       );
       return d ? toTenant(d as unknown as Doc) : undefined;
+    },
+  },
+  ssoConfigurations: {
+    /**
+     * Configurations of every tenant that accept this Entra tenant ID: single-tenant ones for it, multi-tenant ones
+     * that list it. Access tokens name an Entra tenant, not a directory tenant.
+     */
+    async findAcceptingEntraTenant(entraTenantId: string): Promise<SsoConfiguration[]> {
+      const tid = entraTenantId.toLowerCase();
+      const docs = await SsoConfigurationModel.find({
+        $or: [{ entraTenantId: tid }, { allowedEntraTenantIds: tid }],
+      })
+        .sort({ tenantId: 1, nameLower: 1 })
+        .limit(1000)
+        .lean<Doc[]>();
+      return docs.map(toSso);
     },
   },
   credentials: {

@@ -26,7 +26,10 @@ export interface Mount {
 export function createApp(deps: HttpDeps, mounts: Mount[]): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set(
+    'trust proxy',
+    /^\d+$/.test(deps.config.TRUST_PROXY) ? Number(deps.config.TRUST_PROXY) : deps.config.TRUST_PROXY,
+  );
   app.set('query parser', 'simple');
 
   app.use((req: Request, res: Response, next: NextFunction) => {

@@ -1,5 +1,5 @@
 import type { ServiceContext } from '../domain/context.js';
-import type { AccessRule, Group, User } from '../domain/types.js';
+import type { AccessPolicies, AccessRule, Group, User, Workspace } from '../domain/types.js';
 import { tenantRepositories } from '../db/repositories.js';
 import { getAccessPolicies } from './access-policies.js';
 import { getWorkspace } from './workspaces.js';
@@ -56,6 +56,19 @@ export async function effectiveRule(
     return { rule: (await getAccessPolicies(ctx)).workspaceDefaults, policy: 'WORKSPACE_DEFAULTS' };
   }
   return { rule: (await getAccessPolicies(ctx)).mainDashboard, policy: 'MAIN_DASHBOARD' };
+}
+
+/**
+ * The rule in force for a workspace that is already loaded, given the tenant's policies: its override if any, else
+ * the workspace defaults (the same rule as effectiveRule, without reading the workspace again).
+ */
+export function effectiveWorkspaceRule(
+  ws: Workspace,
+  policies: AccessPolicies,
+): { rule: AccessRule; policy: AccessPolicySource } {
+  return ws.accessOverride
+    ? { rule: ws.accessOverride, policy: 'WORKSPACE_OVERRIDE' }
+    : { rule: policies.workspaceDefaults, policy: 'WORKSPACE_DEFAULTS' };
 }
 
 /** Entra group object IDs the user belongs to according to SCIM-provisioned memberships. */
@@ -185,4 +198,12 @@ export async function listEffectiveWorkspaceMembers(
     if (userIds.length < want) break;
   }
   return out;
+}
+
+/**
+ * Main users (people the main dashboard admits) administer their tenant. Decided afresh on every request, so a
+ * deactivation or a change of the allowed groups takes effect at once.
+ */
+export async function isMainUser(ctx: ServiceContext, user: User, signIn?: SignInFacts): Promise<boolean> {
+  return (await decideAccess(ctx, user, { kind: 'MAIN_DASHBOARD' }, signIn)).allowed;
 }

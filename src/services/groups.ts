@@ -281,6 +281,14 @@ export async function countGroupMembers(ctx: ServiceContext, groupId: string): P
   return tenantRepositories(ctx.tenantId).memberships.countByGroup(groupId);
 }
 
+/** Member counts of several groups in one database command (for DataLoaders); absent = no members. */
+export async function countMembersOfGroups(
+  ctx: ServiceContext,
+  groupIds: readonly string[],
+): Promise<Map<string, number>> {
+  return tenantRepositories(ctx.tenantId).memberships.countByGroups(groupIds);
+}
+
 export async function listUserGroupMemberships(
   ctx: ServiceContext,
   userId: string,

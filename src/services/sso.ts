@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../domain/context.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors.js';
 import type { SsoConfiguration, SsoConfigurationKind } from '../domain/types.js';
-import { tenantRepositories } from '../db/repositories.js';
+import { globalRepositories, tenantRepositories } from '../db/repositories.js';
 import { recordAudit } from './audit.js';
 import { getAccessPolicies } from './access-policies.js';
 import { entraId, entraIds, requiredText } from './validate.js';
@@ -100,7 +100,7 @@ export async function updateSsoConfiguration(
   return updated;
 }
 
-/** Refuses to delete a configuration that a policy or a workspace still uses. */
+/** Refuses to delete a configuration that a policy or a workspace override still uses. */
 export async function deleteSsoConfiguration(ctx: ServiceContext, id: string): Promise<void> {
   await getSsoConfiguration(ctx, id);
   const policies = await getAccessPolicies(ctx);
@@ -114,6 +114,9 @@ export async function deleteSsoConfiguration(ctx: ServiceContext, id: string): P
       'this SSO configuration is in use by an access policy',
     );
   }
+  if (await tenantRepositories(ctx.tenantId).workspaces.anyUsesSsoConfiguration(id)) {
+    throw new ConflictError('SSO configuration', 'id', 'this SSO configuration is in use by a workspace');
+  }
   if (!(await tenantRepositories(ctx.tenantId).ssoConfigurations.delete(id))) {
     throw new NotFoundError('SSO configuration', id);
   }
@@ -126,4 +129,43 @@ export function acceptsEntraTenant(config: SsoConfiguration, entraTenantId: stri
   return config.kind === 'ENTRA_SINGLE_TENANT'
     ? config.entraTenantId === tid
     : config.allowedEntraTenantIds.includes(tid);
+}
+
+/**
+ * Directory tenants whose SSO configurations accept an Entra tenant, each with those configurations. An Entra
+ * access token names the Entra tenant (`tid`) but not ours; this maps one to the other.
+ */
+export async function findTenantsAcceptingEntraTenant(
+  entraTenantId: string,
+): Promise<{ tenantId: string; configurations: SsoConfiguration[] }[]> {
+  const found = await globalRepositories.ssoConfigurations.findAcceptingEntraTenant(entraTenantId);
+  const byTenant = new Map<string, SsoConfiguration[]>();
+  for (const c of found) {
+    if (!acceptsEntraTenant(c, entraTenantId)) continue;
+    const list = byTenant.get(c.tenantId) ?? [];
+    list.push(c);
+    byTenant.set(c.tenantId, list);
+  }
+  return [...byTenant].map(([tenantId, configurations]) => ({ tenantId, configurations }));
+}
+
+/**
+ * Of a tenant's configurations that accept an Entra tenant, the one a credential without a configuration of its
+ * own (an Entra access token) counts as signed in through: the main dashboard's, else the workspace defaults',
+ * else the first by name.
+ */
+export async function preferredConfiguration(
+  ctx: ServiceContext,
+  accepting: readonly SsoConfiguration[],
+): Promise<SsoConfiguration | undefined> {
+  if (accepting.length <= 1) return accepting[0];
+  const policies = await getAccessPolicies(ctx);
+  for (const id of [
+    policies.mainDashboard.ssoConfigurationId,
+    policies.workspaceDefaults.ssoConfigurationId,
+  ]) {
+    const c = accepting.find((x) => x.id === id);
+    if (c) return c;
+  }
+  return accepting[0];
 }

@@ -212,3 +212,38 @@ function assertMayChange(ctx: ServiceContext, user: User, changed: readonly stri
     );
   }
 }
+
+/**
+ * The directory user behind an Entra sign-in (an ID token, or an access token for the API): by Entra object ID
+ * where known, else by userName = the token's preferred_username / UPN, case-insensitively. A user found by
+ * userName learns the object ID (not an Entra-owned attribute, so provisioned users may take it), and later
+ * sign-ins match by object ID even after a rename. A user who already carries another object ID is a different
+ * person who once had this userName: not linked. Entra's default SCIM mapping fills externalId from mailNickname,
+ * so externalId is never taken for the object ID.
+ *
+ * Call with a context whose source is 'sso'. Returns undefined when nobody matches.
+ */
+export async function linkEntraUser(
+  ctx: ServiceContext,
+  signIn: { objectId: string; userNames: readonly (string | undefined)[] },
+): Promise<User | undefined> {
+  const repo = tenantRepositories(ctx.tenantId).users;
+  const oid = entraId(signIn.objectId, 'oid');
+  const byObjectId = await repo.findByEntraObjectId(oid);
+  if (byObjectId) return byObjectId;
+  const names = new Set(
+    signIn.userNames
+      .filter((n): n is string => typeof n === 'string' && n.trim() !== '')
+      .map((n) => n.trim()),
+  );
+  for (const name of names) {
+    const user = await repo.findByUserName(name);
+    if (!user) continue;
+    if (user.entraObjectId && user.entraObjectId !== oid) return undefined;
+    const linked = await modifyUser(ctx, user.id, (current) =>
+      current.entraObjectId ? {} : { entraObjectId: oid },
+    );
+    return linked.entraObjectId === oid ? linked : undefined;
+  }
+  return undefined;
+}

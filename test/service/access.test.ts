@@ -158,6 +158,10 @@ describe('access decisions (real database)', () => {
     expect(acceptsEntraTenant(s.sso, s.entraTenant)).to.equal(true);
     await setMainDashboardAccess(s.admin, { ssoEnabled: true, ssoConfigurationId: s.sso.id });
     expect(await caught(deleteSsoConfiguration(s.admin, s.sso.id))).to.be.instanceOf(ConflictError);
+    const ws = await createWorkspace(s.admin, { name: 'Partners only' });
+    await setWorkspaceAccess(s.admin, ws.id, { ssoEnabled: true, ssoConfigurationId: multi.id });
+    expect(await caught(deleteSsoConfiguration(s.admin, multi.id))).to.be.instanceOf(ConflictError);
+    await resetWorkspaceAccess(s.admin, ws.id);
     await deleteSsoConfiguration(s.admin, multi.id);
   });
 });
