@@ -27,7 +27,10 @@ export async function ensureBuilt({ quiet = false } = {}) {
   );
   if (built > 0 && built >= sources) return;
   if (!quiet) console.error('[directory] building (first start or sources changed)…');
-  const res = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const res = spawnSync('npm', ['run', '--silent', 'build'], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (res.status !== 0) {
     console.error('[directory] build failed');
     process.exit(res.status ?? 1);

@@ -13,7 +13,8 @@ import type {
   User,
   Workspace,
 } from '../domain/types.js';
-import type { Filter, GroupFilter, UserFilter } from '../domain/filter.js';
+import { InvalidInputError } from '../domain/errors.js';
+import type { Filter, GroupFilter, UserFilter, UserFilterField } from '../domain/filter.js';
 import { mapStorageError } from './errors.js';
 import {
   AccessPolicyModel,
@@ -191,6 +192,46 @@ export function tenantRepositories(tenantId: string) {
     async count(filter: UserFilter | undefined): Promise<number> {
       const q = await resolveFilter(filter, 'user');
       return UserModel.countDocuments(scoped(tenantId, q));
+    },
+    /**
+     * The users with an entry of a multi-valued field (emails, phoneNumbers) that matches `entry`, ascending by id —
+     * at most `limit` candidates are examined (`complete` is false when there were more). FerretDB v1 cannot
+     * `$elemMatch` inside arrays of documents (it answers nothing, or "not implemented" for `$and`), so candidates
+     * are found by dotted paths (every positive condition of the entry filter must hold for some entry: one
+     * query), then each candidate's entries are checked against the whole entry filter. Exact on MongoDB and
+     * FerretDB alike.
+     */
+    async withEntry(
+      field: UserFilterField,
+      entry: Filter<string>,
+      limit: number,
+    ): Promise<{ users: User[]; complete: boolean }> {
+      const spec = Object.hasOwn(userFields, field) ? userFields[field] : undefined;
+      if (!spec || spec.type !== 'multi' || !spec.sub) {
+        throw new InvalidInputError(`${field} is not multi-valued`, field);
+      }
+      const sub = spec.sub;
+      const necessary = necessaryEntryConditions(entry).map((c) =>
+        prefixPaths(toMongoFilter(c, sub), spec.path),
+      );
+      const where = scoped(
+        tenantId,
+        necessary.length > 0 ? { $and: necessary } : { [spec.path]: { $exists: true, $ne: [] } },
+      );
+      const docs = await UserModel.find(where)
+        .sort({ _id: 1 })
+        .limit(limit + 1)
+        .batchSize(oneBatch(limit + 1))
+        .lean<Doc[]>();
+      const users = docs
+        .slice(0, limit)
+        .filter((d) =>
+          ((d[spec.path] as Record<string, unknown>[] | undefined) ?? []).some((e) =>
+            entryMatches(entry, e, sub),
+          ),
+        )
+        .map(toUser);
+      return { users, complete: docs.length <= limit };
     },
   };
 
@@ -694,4 +735,74 @@ function userDoc(user: Omit<User, 'tenantId'>): Doc {
 function clean<T extends Record<string, unknown>>(o: T): T {
   for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
   return o;
+}
+
+/** Conditions of an entry filter that some entry must meet for the filter to match (for a dotted-path pre-query). */
+function necessaryEntryConditions(f: Filter<string>): Filter<string>[] {
+  if (f.kind === 'and') return f.filters.flatMap(necessaryEntryConditions);
+  if (f.kind === 'present') return [f];
+  if (f.kind === 'compare' && f.value !== null && ['eq', 'co', 'sw', 'ew'].includes(f.op)) return [f];
+  return [];
+}
+
+/** `{value: cond}` → `{"emails.value": cond}`. */
+function prefixPaths(q: Q, path: string): Q {
+  return Object.fromEntries(Object.entries(q).map(([k, v]) => [`${path}.${k}`, v]));
+}
+
+/** Does one stored entry ({value, type, primary}) match an entry filter? Same semantics as the query translation. */
+function entryMatches(f: Filter<string>, entry: Record<string, unknown>, table: FieldTable): boolean {
+  switch (f.kind) {
+    case 'and':
+      return f.filters.every((x) => entryMatches(x, entry, table));
+    case 'or':
+      return f.filters.some((x) => entryMatches(x, entry, table));
+    case 'not':
+      return !entryMatches(f.filter, entry, table);
+    case 'present': {
+      const spec = Object.hasOwn(table, f.field) ? table[f.field] : undefined;
+      if (!spec) throw new InvalidInputError(`filtering on ${f.field} is not supported`, f.field);
+      const v = entry[spec.path];
+      return v !== undefined && v !== null && v !== '';
+    }
+    case 'compare': {
+      const spec = Object.hasOwn(table, f.field) ? table[f.field] : undefined;
+      if (!spec) throw new InvalidInputError(`filtering on ${f.field} is not supported`, f.field);
+      const actual = Object.hasOwn(entry, spec.path) ? entry[spec.path] : undefined;
+      if (spec.type === 'boolean') {
+        if (typeof f.value !== 'boolean' || (f.op !== 'eq' && f.op !== 'ne')) {
+          throw new InvalidInputError(`${f.field} is a boolean: only eq and ne with true or false`);
+        }
+        return (actual === f.value) === (f.op === 'eq');
+      }
+      if (f.value === null) return (actual === undefined || actual === null) === (f.op === 'eq');
+      if (typeof f.value !== 'string') throw new InvalidInputError(`${f.field} needs a string value`);
+      if (typeof actual !== 'string') return f.op === 'ne';
+      const a = spec.caseInsensitive ? actual.toLowerCase() : actual;
+      const v = spec.caseInsensitive ? f.value.toLowerCase() : f.value;
+      switch (f.op) {
+        case 'eq':
+          return a === v;
+        case 'ne':
+          return a !== v;
+        case 'co':
+          return a.includes(v);
+        case 'sw':
+          return a.startsWith(v);
+        case 'ew':
+          return a.endsWith(v);
+        case 'gt':
+          return a > v;
+        case 'ge':
+          return a >= v;
+        case 'lt':
+          return a < v;
+        case 'le':
+          return a <= v;
+      }
+      return false;
+    }
+    default:
+      throw new InvalidInputError('this filter cannot be used inside a value path');
+  }
 }

@@ -1,11 +1,35 @@
-import express from 'express';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import type { HttpDeps, Mount } from '../http/app.js';
 import type { Authenticator } from '../http/principal.js';
+import { buildContext } from './authenticate.js';
+import { playgroundRouter } from './playground.js';
+import { createApolloServer } from './server.js';
 
-/** GraphQL API and playground at /graphql. */
+/**
+ * GraphQL API and playground at /graphql. `GET /graphql` from a browser serves the self-hosted playground; every
+ * GraphQL request is authenticated by `authenticators`, tried in order (first principal wins).
+ */
 export async function createGraphqlMount(deps: HttpDeps, authenticators: Authenticator[]): Promise<Mount> {
-  void deps;
-  void authenticators;
+  const server = createApolloServer(deps.logger);
+  await server.start();
+
   const router = express.Router();
-  return { path: '/graphql', handler: router };
+  router.use(playgroundRouter());
+  router.use(express.json({ limit: deps.config.BODY_LIMIT }));
+  router.use(expressMiddleware(server, { context: ({ req }) => buildContext(req, deps, authenticators) }));
+  // Body parser failures (malformed JSON, too large) answer in GraphQL's error shape.
+  router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const status = (err as { status?: number }).status;
+    if (typeof status !== 'number' || status < 400 || status >= 500) return next(err);
+    res.status(status).json({
+      errors: [
+        {
+          message: status === 413 ? 'request body too large' : 'malformed request body',
+          extensions: { code: 'BAD_REQUEST' },
+        },
+      ],
+    });
+  });
+  return { path: '/graphql', handler: router, stop: () => server.stop() };
 }

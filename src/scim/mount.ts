@@ -1,9 +1,138 @@
-import express from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { createContext } from '../domain/context.js';
+import { FeatureDisabledError } from '../domain/errors.js';
 import type { HttpDeps, Mount } from '../http/app.js';
+import { bearerToken } from '../http/admin-token.js';
+import { requestId } from '../http/principal.js';
+import { authenticateScim } from '../services/credentials.js';
+import { recordProvisioning } from '../services/provisioning-log.js';
+import { invalidSyntax, ScimError, toScimError } from './errors.js';
+import { TenantRateLimiter } from './rate-limit.js';
+import { scope, send, state } from './request.js';
+import { discoveryRouter } from './routes/discovery.js';
+import { groupsRouter } from './routes/groups.js';
+import { usersRouter } from './routes/users.js';
 
-/** SCIM 2.0: {PUBLIC_URL}/scim/v2/tenants/{tenantSlug}/… */
+/**
+ * SCIM 2.0: {PUBLIC_URL}/scim/v2/tenants/{tenantSlug}/… — the facade Microsoft Entra ID provisions into.
+ *
+ * Per request: provisioning log → bearer token of THAT tenant (401) and SCIM enabled (403) → per-tenant rate limit
+ * (429) → JSON body (application/scim+json or application/json, any charset parameter; size limit → 413) → route
+ * → one service call → presenter. Every error leaves through errors.ts.
+ */
 export function createScimMount(deps: HttpDeps): Mount {
-  void deps;
+  const { config, logger } = deps;
+  const maxPageSize = config.SCIM_MAX_PAGE_SIZE;
+  const limiter = new TenantRateLimiter(config.SCIM_RATE_LIMIT_PER_SECOND);
+  const parseJson = express.json({ limit: config.BODY_LIMIT, strict: true, type: acceptsAsJson });
+
+  const tenant = express.Router({ mergeParams: true });
+  tenant.use(provisioningLog);
+  tenant.use(async (req: Request<{ tenantSlug: string }>, res: Response, next: NextFunction) => {
+    const s = state(res);
+    try {
+      const { tenant: t, credential } = await authenticateScim(bearerToken(req), req.params.tenantSlug);
+      s.ctx = createContext({
+        tenantId: t.id,
+        actor: { type: 'scim', id: credential.id, isAdmin: false },
+        source: 'scim',
+        requestId: requestId(req),
+      });
+      s.base = `${deps.publicUrl().replace(/\/+$/, '')}/scim/v2/tenants/${encodeURIComponent(t.slug)}`;
+    } catch (err) {
+      const refused = err instanceof FeatureDisabledError ? (err.detail as { tenantId?: string }) : undefined;
+      if (refused?.tenantId) s.refusedTenantId = refused.tenantId;
+      throw err;
+    }
+    next();
+  });
+  tenant.use((_req: Request, res: Response, next: NextFunction) => {
+    limiter.take(scope(res).ctx.tenantId);
+    next();
+  });
+  tenant.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') return next();
+    const type = req.headers['content-type'];
+    if (type !== undefined && !isJsonMediaType(type)) {
+      throw new ScimError(415, undefined, 'send the body as application/scim+json or application/json');
+    }
+    parseJson(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      if (req.body === undefined) return next(invalidSyntax('a JSON body is required'));
+      next();
+    });
+  });
+  tenant.use(discoveryRouter(maxPageSize));
+  tenant.use('/Users', usersRouter(maxPageSize));
+  tenant.use('/Groups', groupsRouter(maxPageSize));
+  tenant.all(['/Bulk', '/Me'], () => {
+    throw new ScimError(501, undefined, 'not implemented (see /ServiceProviderConfig)');
+  });
+
   const router = express.Router();
+  router.use('/tenants/:tenantSlug', tenant);
+  router.use((req: Request, res: Response) => {
+    const known = /^\/tenants\/[^/]+\/(Users|Groups)(\/[^/]+)?\/?$/i.test(req.path);
+    send(res, known ? 405 : 404, toScimError(new ScimError(known ? 405 : 404, undefined, 'not found')).body);
+  });
+  router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const e = toScimError(err);
+    if (e.unexpected) logger.error({ err, reqId: requestId(req) }, 'SCIM request failed');
+    state(res).errorDetail = e.body.detail;
+    for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
+    send(res, e.status, e.body);
+  });
+
   return { path: '/scim/v2', handler: router };
+}
+
+/** Records each tenant's request in its provisioning log when the response is finished. */
+function provisioningLog(req: Request, res: Response, next: NextFunction): void {
+  const started = performance.now();
+  const path = readablePath(req.url);
+  res.on('finish', () => {
+    const s = state(res);
+    const tenantId = s.ctx?.tenantId ?? s.refusedTenantId;
+    if (!tenantId) return;
+    const ctx = s.ctx ?? createContext({ tenantId, source: 'scim', requestId: requestId(req) });
+    const failed = res.statusCode >= 400;
+    recordProvisioning(ctx, {
+      at: new Date(),
+      method: req.method,
+      path,
+      operation: s.log.operation,
+      resourceType: s.log.resourceType,
+      resourceId: s.log.resourceId,
+      userId: s.log.userId,
+      groupId: s.log.groupId,
+      status: res.statusCode,
+      outcome: failed ? 'FAILURE' : 'SUCCESS',
+      error: failed ? (s.errorDetail ?? `HTTP ${res.statusCode}`) : undefined,
+      durationMs: Math.round((performance.now() - started) * 10) / 10,
+    });
+  });
+  next();
+}
+
+function readablePath(url: string): string {
+  let p = url;
+  try {
+    p = decodeURIComponent(url.replace(/\+/g, ' '));
+  } catch {
+    /* keep it encoded */
+  }
+  return p.length > 1024 ? `${p.slice(0, 1021)}...` : p;
+}
+
+/** application/json, application/scim+json (any parameters, e.g. charset). */
+function isJsonMediaType(header: string): boolean {
+  const type = header.split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json' || type === 'application/scim+json';
+}
+
+/** Body-parser's test: JSON media types, and bodies sent without a Content-Type at all. */
+function acceptsAsJson(req: { headers: Record<string, string | string[] | undefined> }): boolean {
+  const type = req.headers['content-type'];
+  return typeof type !== 'string' || isJsonMediaType(type);
 }

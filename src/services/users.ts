@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../domain/context.js';
-import { ImmutableFieldError, NotFoundError, PreconditionFailedError } from '../domain/errors.js';
-import type { UserFilter } from '../domain/filter.js';
+import {
+  ImmutableFieldError,
+  InvalidInputError,
+  NotFoundError,
+  PreconditionFailedError,
+} from '../domain/errors.js';
+import type { Filter, UserFilter } from '../domain/filter.js';
 import type { Email, Page, PhoneNumber, RecordSource, User } from '../domain/types.js';
 import { tenantRepositories } from '../db/repositories.js';
 import { recordAudit } from './audit.js';
@@ -112,6 +117,87 @@ export async function listUsers(
       ? opts.skip + items.length
       : await repo.count(opts.filter);
   return { items, total };
+}
+
+/** An entry condition (value path) may match at most this many users. */
+export const maxEntryMatches = 1000;
+
+/**
+ * listUsers for filters that test e-mail or phone entries (value paths such as SCIM's
+ * `emails[type eq "work"].value eq "…"`), exact on every database (FerretDB v1 cannot match inside arrays of
+ * documents; see users.withEntry). A filter that is one entry condition costs one query; in a larger filter each
+ * entry condition is first resolved to the ids of the users it matches (one query each), and the rest of the
+ * filter is used as is. Filters without entry conditions cost what listUsers costs. An entry condition that matches
+ * more than `maxEntryMatches` users is refused as too broad.
+ */
+export async function searchUsers(
+  ctx: ServiceContext,
+  opts: { filter?: UserFilter | undefined; skip: number; limit: number },
+): Promise<Page<User>> {
+  if (!opts.filter || !hasEntryCondition(opts.filter)) return listUsers(ctx, opts);
+  const repo = tenantRepositories(ctx.tenantId).users;
+  const matching = async (f: Extract<UserFilter, { kind: 'element' | 'compare' }>): Promise<User[]> => {
+    // A comparison on a multi-valued field applies to its entries' values.
+    const entry: Filter<string> =
+      f.kind === 'element' ? f.filter : { kind: 'compare', field: 'value', op: f.op, value: f.value };
+    const { users, complete } = await repo.withEntry(f.field, entry, maxEntryMatches);
+    if (!complete) {
+      throw new InvalidInputError(
+        `the condition on ${f.field} matches too many users (more than ${maxEntryMatches}); narrow it`,
+        f.field,
+      );
+    }
+    return users;
+  };
+  const top = opts.filter;
+  if ((top.kind === 'element' || top.kind === 'compare') && isEntryField(top.field)) {
+    const users = await matching(top);
+    return { items: users.slice(opts.skip, opts.skip + opts.limit), total: users.length };
+  }
+  const resolve = async (f: UserFilter): Promise<UserFilter> => {
+    switch (f.kind) {
+      case 'and':
+      case 'or':
+        return { kind: f.kind, filters: await Promise.all(f.filters.map(resolve)) };
+      case 'not':
+        return { kind: 'not', filter: await resolve(f.filter) };
+      case 'element':
+      case 'compare': {
+        if (!isEntryField(f.field)) return f;
+        const ids = (await matching(f)).map((u) => u.id);
+        // No match: `id eq null` matches no user.
+        if (ids.length === 0) return { kind: 'compare', field: 'id', op: 'eq', value: null };
+        return {
+          kind: 'or',
+          filters: ids.map((id) => ({ kind: 'compare', field: 'id', op: 'eq', value: id })),
+        };
+      }
+      default:
+        return f;
+    }
+  };
+  return listUsers(ctx, { ...opts, filter: await resolve(top) });
+}
+
+const entryFields: readonly string[] = ['emails', 'phoneNumbers'];
+
+function isEntryField(field: string): boolean {
+  return entryFields.includes(field);
+}
+
+function hasEntryCondition(f: UserFilter): boolean {
+  switch (f.kind) {
+    case 'and':
+    case 'or':
+      return f.filters.some(hasEntryCondition);
+    case 'not':
+      return hasEntryCondition(f.filter);
+    case 'element':
+    case 'compare':
+      return isEntryField(f.field);
+    default:
+      return false;
+  }
 }
 
 /** Keyset pages by userName (GraphQL connections). */

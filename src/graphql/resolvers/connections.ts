@@ -1,0 +1,172 @@
+import { InvalidInputError } from '../../domain/errors.js';
+import type { Group, Membership, User } from '../../domain/types.js';
+import { listEffectiveWorkspaceMembers } from '../../services/access.js';
+import {
+  countGroups,
+  groupSortKey,
+  listGroupMembers,
+  listGroupsAfter,
+  listUserGroupMemberships,
+} from '../../services/groups.js';
+import { listProvisioningLog } from '../../services/provisioning-log.js';
+import { countUsers, listUsersAfter, userSortKey } from '../../services/users.js';
+import { listWorkspaces, workspaceSortKey } from '../../services/workspaces.js';
+import type { GraphqlContext } from '../context.js';
+import type { GroupFilter, InputMaybe, ProvisioningLogFilter, UserFilter } from '../../generated/graphql.js';
+import { groupFilter, opt, userFilter } from '../inputs.js';
+import type {
+  GroupConnectionParent,
+  GroupMemberConnectionParent,
+  ProvisioningLogConnectionParent,
+  UserConnectionParent,
+  WorkspaceConnectionParent,
+} from '../models.js';
+import { connection, decodeCursor, encodeCursor, idAfter, keysetAfter, pageSize } from '../pagination.js';
+
+/** The connection fields: decode the cursor, call one service function, present the page. */
+interface PageArgs {
+  first?: InputMaybe<number>;
+  after?: InputMaybe<string>;
+}
+
+export async function users(
+  c: GraphqlContext,
+  args: PageArgs & { filter?: InputMaybe<UserFilter>; search?: InputMaybe<string> },
+): Promise<UserConnectionParent> {
+  const size = pageSize(args.first);
+  const after = keysetAfter(args.after);
+  const filter = userFilter(args.filter, args.search);
+  const rows = size === 0 ? [] : await listUsersAfter(c.service, { filter, after, limit: size + 1 });
+  for (const u of rows) c.loaders.user.prime(u.id, u);
+  return connection(
+    rows,
+    size,
+    (u: User) => ({ cursor: encodeCursor([userSortKey(u), u.id]), node: u }),
+    () => countUsers(c.service, filter),
+  );
+}
+
+export async function groups(
+  c: GraphqlContext,
+  args: PageArgs & { filter?: InputMaybe<GroupFilter>; search?: InputMaybe<string> },
+): Promise<GroupConnectionParent> {
+  const size = pageSize(args.first);
+  const after = keysetAfter(args.after);
+  const filter = groupFilter(args.filter, args.search);
+  const rows = size === 0 ? [] : await listGroupsAfter(c.service, { filter, after, limit: size + 1 });
+  for (const g of rows) c.loaders.group.prime(g.id, g);
+  return connection(
+    rows,
+    size,
+    (g: Group) => ({ cursor: encodeCursor([groupSortKey(g), g.id]), node: g }),
+    () => countGroups(c.service, filter),
+  );
+}
+
+export async function workspaces(c: GraphqlContext, args: PageArgs): Promise<WorkspaceConnectionParent> {
+  const size = pageSize(args.first);
+  const after = keysetAfter(args.after);
+  const rows = size === 0 ? [] : await listWorkspaces(c.service, { after, limit: size + 1 });
+  return connection(rows, size, (w) => ({ cursor: encodeCursor([workspaceSortKey(w), w.id]), node: w }));
+}
+
+/**
+ * A user's groups by group id. The first page comes from a DataLoader that fetches the memberships of every user
+ * on the page in one command (a page of users with their groups stays a bounded number of commands); later pages
+ * are keyset queries.
+ */
+export async function groupsOfUser(
+  c: GraphqlContext,
+  user: User,
+  args: PageArgs,
+): Promise<GroupConnectionParent> {
+  const size = pageSize(args.first);
+  const afterGroupId = idAfter(args.after);
+  const rows: Membership[] =
+    afterGroupId === undefined
+      ? (await c.loaders.membershipsOfUser.load(user.id)).slice(0, size + 1)
+      : size === 0
+        ? []
+        : await listUserGroupMemberships(c.service, user.id, { afterGroupId, limit: size + 1 });
+  const page = rows.slice(0, size);
+  const found = await c.loaders.group.loadMany(page.map((m) => m.groupId));
+  const edges = page.flatMap((m, i) => {
+    const g = found[i];
+    return g && !(g instanceof Error) ? [{ cursor: encodeCursor([m.groupId]), node: g }] : [];
+  });
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > size,
+      endCursor: page.length > 0 ? encodeCursor([page[page.length - 1]!.groupId]) : null,
+    },
+    count: async () => (await c.loaders.membershipsOfUser.load(user.id)).length,
+  };
+}
+
+/** A group's members by user id: keyset pages, so groups of any size work. */
+export async function membersOfGroup(
+  c: GraphqlContext,
+  group: Group,
+  args: PageArgs,
+): Promise<GroupMemberConnectionParent> {
+  const size = pageSize(args.first);
+  const afterUserId = idAfter(args.after);
+  const rows =
+    size === 0 ? [] : await listGroupMembers(c.service, group.id, { afterUserId, limit: size + 1 });
+  const page = rows.slice(0, size);
+  const found = await c.loaders.user.loadMany(page.map((m) => m.userId));
+  const edges = page.flatMap((m, i) => {
+    const u = found[i];
+    return u && !(u instanceof Error)
+      ? [{ cursor: encodeCursor([m.userId]), node: u, addedAt: m.createdAt }]
+      : [];
+  });
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > size,
+      endCursor: page.length > 0 ? encodeCursor([page[page.length - 1]!.userId]) : null,
+    },
+    count: () => c.loaders.memberCount.load(group.id),
+  };
+}
+
+export async function effectiveMembers(
+  c: GraphqlContext,
+  workspaceId: string,
+  args: PageArgs,
+): Promise<UserConnectionParent> {
+  const size = pageSize(args.first);
+  const afterUserId = idAfter(args.after);
+  const rows =
+    size === 0
+      ? []
+      : await listEffectiveWorkspaceMembers(c.service, workspaceId, { afterUserId, limit: size + 1 });
+  for (const u of rows) c.loaders.user.prime(u.id, u);
+  return connection(rows, size, (u: User) => ({ cursor: encodeCursor([u.id]), node: u }));
+}
+
+export async function provisioningLog(
+  c: GraphqlContext,
+  args: PageArgs & { filter?: InputMaybe<ProvisioningLogFilter> },
+): Promise<ProvisioningLogConnectionParent> {
+  const size = pageSize(args.first);
+  const cursor = decodeCursor(args.after, 2);
+  const before = cursor ? { at: new Date(cursor[0]!), id: cursor[1]! } : undefined;
+  if (before && Number.isNaN(before.at.getTime())) throw new InvalidInputError('invalid cursor', 'after');
+  const f = args.filter;
+  const rows =
+    size === 0
+      ? []
+      : await listProvisioningLog(c.service, {
+          userId: opt(f?.userId),
+          groupId: opt(f?.groupId),
+          outcome: opt(f?.outcome),
+          since: opt(f?.since),
+          until: opt(f?.until),
+          before,
+          limit: size + 1,
+        });
+  return connection(rows, size, (e) => ({ cursor: encodeCursor([e.at.toISOString(), e.id]), node: e }));
+}

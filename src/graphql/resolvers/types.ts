@@ -1,0 +1,136 @@
+import type { ProvisioningLogEntry } from '../../domain/types.js';
+import { effectiveWorkspaceRule } from '../../services/access.js';
+import { listCredentials } from '../../services/credentials.js';
+import { getWorkspace } from '../../services/workspaces.js';
+import type {
+  AccessExplanationResolvers,
+  AccessRuleResolvers,
+  AllowedGroupResolvers,
+  GroupMemberConnectionResolvers,
+  GroupResolvers,
+  IssuedScimTokenResolvers,
+  PrincipalKind,
+  PrincipalResolvers,
+  ProvisioningLogEntryResolvers,
+  ProvisioningResourceType,
+  Resolvers,
+  ScimSettingsResolvers,
+  UserResolvers,
+  WorkspaceResolvers,
+} from '../../generated/graphql.js';
+import type { Principal } from '../../http/principal.js';
+import { recordSources } from '../inputs.js';
+import type { Connection, Edge } from '../models.js';
+import { DateTime } from '../scalars.js';
+import * as page from './connections.js';
+import { explain } from './query.js';
+
+/** Field resolvers of object types: present a domain object, or load what it refers to through a loader. */
+const User: UserResolvers = {
+  source: (u) => recordSources[u.source],
+  provisioned: (u) => u.source === 'scim',
+  groups: (u, args, c) => page.groupsOfUser(c, u, args),
+  access: (u, { workspaceId }, c) => explain(c, u, workspaceId),
+};
+
+const Group: GroupResolvers = {
+  source: (g) => recordSources[g.source],
+  provisioned: (g) => g.source === 'scim',
+  members: (g, args, c) => page.membersOfGroup(c, g, args),
+  memberCount: (g, _a, c) => c.loaders.memberCount.load(g.id),
+};
+
+const Workspace: WorkspaceResolvers = {
+  accessOverride: (w) => w.accessOverride ?? null,
+  access: async (w, _a, c) => effectiveWorkspaceRule(w, await c.loaders.policies()),
+  effectiveMembers: (w, args, c) => page.effectiveMembers(c, w.id, args),
+};
+
+const AccessRule: AccessRuleResolvers = {
+  ssoConfigurationId: (r) => r.ssoConfigurationId ?? null,
+  ssoConfiguration: async (r, _a, c) =>
+    r.ssoConfigurationId
+      ? ((await c.loaders.ssoConfigurations()).find((s) => s.id === r.ssoConfigurationId) ?? null)
+      : null,
+  allowedGroups: (r) => r.allowedGroupIds.map((objectId) => ({ objectId })),
+};
+
+const AllowedGroup: AllowedGroupResolvers = {
+  group: (a, _args, c) => c.loaders.groupByObjectId.load(a.objectId),
+};
+
+const AccessExplanation: AccessExplanationResolvers = {
+  allowed: (e) => e.decision.allowed,
+  reason: (e) => e.decision.reason,
+  message: (e) => e.decision.message,
+  user: (e) => e.user,
+  target: (e) => (e.workspaceId ? 'WORKSPACE' : 'MAIN_DASHBOARD'),
+  workspace: (e, _a, c) => (e.workspaceId ? getWorkspace(c.service, e.workspaceId) : null),
+  policy: (e) => e.decision.policy,
+  rule: (e) => e.decision.rule,
+  groupSource: (e) => e.decision.groupSource,
+  grantingGroupObjectId: (e) => e.decision.grantingGroupObjectId ?? null,
+  grantingGroup: (e) => e.decision.grantingGroup ?? null,
+};
+
+const ScimSettings: ScimSettingsResolvers = {
+  enabled: (s) => s.tenant.scimEnabled,
+  tenantUrl: (s, _a, c) => `${c.publicUrl().replace(/\/+$/, '')}/scim/v2/tenants/${s.tenant.slug}`,
+  tokens: (_s, _a, c) => listCredentials(c.service, 'scim'),
+};
+
+const IssuedScimToken: IssuedScimTokenResolvers = {
+  settings: (t) => ({ tenant: t.tenant }),
+};
+
+const principalKinds: Record<Principal['kind'], PrincipalKind> = {
+  'admin-token': 'ADMIN_TOKEN',
+  session: 'SESSION',
+  'access-token': 'ACCESS_TOKEN',
+};
+
+const Principal: PrincipalResolvers = {
+  kind: (p) => principalKinds[p.kind],
+  isAdmin: (p) => p.actor.isAdmin,
+};
+
+const resourceTypes: Record<ProvisioningLogEntry['resourceType'], ProvisioningResourceType> = {
+  User: 'USER',
+  Group: 'GROUP',
+  Other: 'OTHER',
+};
+
+const ProvisioningLogEntry: ProvisioningLogEntryResolvers = {
+  resourceType: (e) => resourceTypes[e.resourceType],
+};
+
+/** Every connection: nodes are the edges' nodes; totalCount runs the count only when asked. */
+const connectionFields = {
+  nodes: <T>(conn: Connection<T, Edge<T>>) => conn.edges.map((e) => e.node),
+  totalCount: <T>(conn: Connection<T, Edge<T>>) => {
+    if (!conn.count) throw new Error('this connection has no count');
+    return conn.count();
+  },
+};
+
+const GroupMemberConnection: GroupMemberConnectionResolvers = connectionFields;
+
+export const typeResolvers: Resolvers = {
+  DateTime,
+  User,
+  Group,
+  Workspace,
+  AccessRule,
+  AllowedGroup,
+  AccessExplanation,
+  ScimSettings,
+  IssuedScimToken,
+  Principal,
+  ProvisioningLogEntry,
+  UserConnection: connectionFields,
+  GroupConnection: connectionFields,
+  GroupMemberConnection,
+  WorkspaceConnection: { nodes: connectionFields.nodes },
+  EffectiveMemberConnection: { nodes: connectionFields.nodes },
+  ProvisioningLogConnection: { nodes: connectionFields.nodes },
+};
