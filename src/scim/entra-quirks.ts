@@ -24,7 +24,8 @@ export function patchOpName(op: unknown): 'add' | 'replace' | 'remove' | undefin
 /**
  * Quirk 2 — booleans as strings. Without the aadOptscim062020 flag Entra disables a user with
  * `{"op":"Replace","path":"active","value":"False"}`; RFC 7643 §2.3.2 wants a JSON boolean. "True"/"False" in any
- * case become booleans; any other string stays a string (and fails validation as not a boolean).
+ * case become booleans; any other string stays a string (and fails validation as not a boolean). Applied wherever
+ * a boolean is read (PATCH values, create and replace bodies).
  */
 export function booleanFromString(value: unknown): unknown {
   if (typeof value !== 'string') return value;

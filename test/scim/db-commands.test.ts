@@ -66,7 +66,9 @@ describe('SCIM database commands per request', () => {
     const id = (await c.users(`userName eq "${userName}"`)).body.Resources[0].id;
     expect(await commandsOf(() => ok(c.get(`/Users/${id}`)))).to.have.length(1);
     expect(await commandsOf(() => ok(c.users(`externalId eq "${randomUUID()}"`)))).to.have.length(1);
-    expect(await commandsOf(() => ok(c.users(`emails[type eq "work"].value eq "${userName}"`)))).to.have.length(1);
+    expect(
+      await commandsOf(() => ok(c.users(`emails[type eq "work"].value eq "${userName}"`))),
+    ).to.have.length(1);
     expect(
       await commandsOf(() =>
         ok(c.patch(`/Users/${id}`, patchOp({ op: 'Replace', path: 'active', value: 'False' }))),

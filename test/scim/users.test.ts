@@ -1,6 +1,10 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import { parseConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { listen } from '../../src/server.js';
 import {
+  ScimClient,
   coreUser,
   enterpriseUser,
   errorSchema,
@@ -8,7 +12,6 @@ import {
   patchOp,
   scimTenant,
   startServer,
-  type ScimClient,
   type TestServer,
 } from './helpers.js';
 
@@ -344,6 +347,43 @@ describe('SCIM /Users', () => {
     expect(idOnly.body.Resources).to.deep.equal([{ schemas: [coreUser], id: u.id }]);
     const emails = await client.get(`/Users/${u.id}?attributes=EMAILS.value`);
     expect(emails.body.emails).to.deep.equal([{ value: `${u.userName}@testuser.com` }]);
+  });
+
+  it('accepts an empty Operations list: 200 with the user, nothing changed', async () => {
+    const { client } = await scimTenant(server);
+    const u = await create(client);
+    const res = await client.patch(`/Users/${u.id}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [],
+    });
+    expect(res.status).to.equal(200);
+    expect(res.body.meta.version).to.equal('W/"1"');
+  });
+
+  it('builds locations from PUBLIC_URL when it is set (and from the listening address otherwise)', async () => {
+    const config = parseConfig({
+      ...process.env,
+      LOG_LEVEL: 'silent',
+      NODE_ENV: 'test',
+      PORT: '0',
+      PUBLIC_URL: 'https://directory.example.com/',
+    } as never);
+    const running = await listen(config, createLogger('silent'));
+    try {
+      const { tenant, client: viaTest } = await scimTenant(server);
+      const client = new ScimClient(`${running.url}/scim/v2/tenants/${tenant.slug}`, viaTest.token);
+      const res = await client.post('/Users', { userName: `loc-${randomUUID()}@x.com` });
+      const expected = `https://directory.example.com/scim/v2/tenants/${tenant.slug}/Users/${res.body.id}`;
+      expect(res.headers.get('location')).to.equal(expected);
+      expect(res.body.meta.location).to.equal(expected);
+    } finally {
+      await running.close();
+    }
+    const { tenant, client } = await scimTenant(server);
+    const res = await client.post('/Users', { userName: `loc-${randomUUID()}@x.com` });
+    expect(res.body.meta.location).to.equal(
+      `${server.baseUrl}/scim/v2/tenants/${tenant.slug}/Users/${res.body.id}`,
+    );
   });
 
   it('searches with POST /Users/.search', async () => {
