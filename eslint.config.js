@@ -11,13 +11,36 @@ const storage = {
   message: 'Protocol code talks to services, never to storage (src/db, mongoose).',
 };
 const transports = {
-  group: ['express', 'express-*', '@apollo/*', '@as-integrations/*', 'graphql', 'graphql/*', 'passport', 'passport-*', '@azure/msal-node', '**/http/*', '**/scim/*', '**/graphql/*', '**/auth/*'],
+  group: [
+    'express',
+    'express-*',
+    '@apollo/*',
+    '@as-integrations/*',
+    'graphql',
+    'graphql/*',
+    'passport',
+    'passport-*',
+    '@azure/msal-node',
+    '**/http/*',
+    '**/scim/*',
+    '**/graphql/*',
+    '**/auth/*',
+  ],
   message: 'The service layer is protocol-neutral: no HTTP, GraphQL, passport or msal here.',
 };
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', 'dist/**', '.data/**', '.cache/**', 'src/generated/**', 'public/**', 'test-artifacts/**', '**/build/**'],
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      '.data/**',
+      '.cache/**',
+      'src/generated/**',
+      'public/**',
+      'test-artifacts/**',
+      '**/build/**',
+    ],
   },
   ...tseslint.configs.recommended,
   {
@@ -36,7 +59,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/scim/**/*.ts', 'src/graphql/**/*.ts', 'src/auth/**/*.ts', 'src/http/**/*.ts', 'src/cli/**/*.ts'],
+    files: [
+      'src/scim/**/*.ts',
+      'src/graphql/**/*.ts',
+      'src/auth/**/*.ts',
+      'src/http/**/*.ts',
+      'src/cli/**/*.ts',
+    ],
     rules: { 'no-restricted-imports': ['error', { patterns: [storage] }] },
   },
   {
