@@ -10,6 +10,7 @@ import type { GroupFilter } from '../domain/filter.js';
 import type { Group, Membership, Page, RecordSource, User } from '../domain/types.js';
 import { tenantRepositories } from '../db/repositories.js';
 import { recordAudit } from './audit.js';
+import { offsetPage } from './paging.js';
 import { optionalText, requiredText } from './validate.js';
 
 export interface GroupInput {
@@ -120,13 +121,7 @@ export async function listGroups(
   ctx: ServiceContext,
   opts: { filter?: GroupFilter | undefined; skip: number; limit: number },
 ): Promise<Page<Group>> {
-  const repo = tenantRepositories(ctx.tenantId).groups;
-  const items = opts.limit === 0 ? [] : await repo.list(opts.filter, { skip: opts.skip, limit: opts.limit });
-  const total =
-    items.length < opts.limit && (items.length > 0 || opts.skip === 0)
-      ? opts.skip + items.length
-      : await repo.count(opts.filter);
-  return { items, total };
+  return offsetPage(tenantRepositories(ctx.tenantId).groups, opts);
 }
 
 export async function listGroupsAfter(

@@ -10,6 +10,7 @@ import type { Filter, UserFilter } from '../domain/filter.js';
 import type { Email, Page, PhoneNumber, RecordSource, User } from '../domain/types.js';
 import { tenantRepositories } from '../db/repositories.js';
 import { recordAudit } from './audit.js';
+import { offsetPage } from './paging.js';
 import { entraId, multiValued, optionalBoolean, optionalText, requiredText } from './validate.js';
 
 /** What a writer may set on a user (directory words). */
@@ -110,13 +111,7 @@ export async function listUsers(
   ctx: ServiceContext,
   opts: { filter?: UserFilter | undefined; skip: number; limit: number },
 ): Promise<Page<User>> {
-  const repo = tenantRepositories(ctx.tenantId).users;
-  const items = opts.limit === 0 ? [] : await repo.list(opts.filter, { skip: opts.skip, limit: opts.limit });
-  const total =
-    items.length < opts.limit && (items.length > 0 || opts.skip === 0)
-      ? opts.skip + items.length
-      : await repo.count(opts.filter);
-  return { items, total };
+  return offsetPage(tenantRepositories(ctx.tenantId).users, opts);
 }
 
 /** An entry condition (value path) may match at most this many users. */

@@ -29,3 +29,13 @@ export async function makeTenantWithTokens(prefix = 't') {
 export function guid(): string {
   return randomUUID();
 }
+
+/** The rejection of `p` (fails the test when `p` resolves). */
+export async function caught(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+}

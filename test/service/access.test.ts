@@ -10,16 +10,7 @@ import {
 } from '../../src/services/sso.js';
 import { createUser, updateUser } from '../../src/services/users.js';
 import { createWorkspace, resetWorkspaceAccess, setWorkspaceAccess } from '../../src/services/workspaces.js';
-import { ctxFor, guid, makeTenant } from '../helpers/factories.js';
-
-async function caught(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
+import { caught, ctxFor, guid, makeTenant } from '../helpers/factories.js';
 
 async function setup() {
   const t = await makeTenant();

@@ -20,21 +20,12 @@ import {
 } from '../../src/services/groups.js';
 import { createUser, deleteUser } from '../../src/services/users.js';
 import { commandCounter } from '../../src/db/connection.js';
-import { ctxFor, guid, makeTenant } from '../helpers/factories.js';
+import { caught, ctxFor, guid, makeTenant } from '../helpers/factories.js';
 
 async function users(ctx: ReturnType<typeof ctxFor>, n: number) {
   const out = [];
   for (let i = 0; i < n; i++) out.push(await createUser(ctx, { userName: `u${i}-${guid()}@example.com` }));
   return out;
-}
-
-async function caught(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('groups and memberships service (real database)', () => {

@@ -4,16 +4,7 @@ import { CredentialModel } from '../../src/db/models.js';
 import { hashToken, issueToken, verifyToken } from '../../src/services/credentials.js';
 import { createTenant, getTenantBySlug, setScimEnabled } from '../../src/services/tenants.js';
 import { listAuditEvents } from '../../src/services/audit.js';
-import { ctxFor, guid, makeTenant } from '../helpers/factories.js';
-
-async function caught(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
+import { caught, ctxFor, guid, makeTenant } from '../helpers/factories.js';
 
 describe('tenants and tokens (real database)', () => {
   it('creates tenants with unique slugs and validates them', async () => {
