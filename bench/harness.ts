@@ -108,7 +108,7 @@ export async function startBench(concurrency: number): Promise<{
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const worker = new Worker(new URL('./loadgen.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
+  const worker = new Worker(new URL('./loadgen-worker.mjs', import.meta.url));
   const send = (msg: PhaseRequest) =>
     new Promise<PhaseReply>((resolve, reject) => {
       worker.once('message', (m: { ok: boolean; reply?: PhaseReply; error?: string }) =>
