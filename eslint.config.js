@@ -1,10 +1,8 @@
 // Lint guards the architecture as well as the code:
 // - protocol folders (scim, graphql, auth, http, cli) never touch storage (src/db, mongoose): they call services;
 // - the service layer and the domain never import a transport (express, Apollo, graphql, passport, msal);
-// - no import cycles.
+// - no import cycles: scripts/check-cycles.mjs (run by `npm run lint`).
 import tseslint from 'typescript-eslint';
-import importX from 'eslint-plugin-import-x';
-import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 const storage = {
   group: ['**/db/*', '**/db/**', 'mongoose', 'mongodb'],
@@ -44,15 +42,7 @@ export default tseslint.config(
   },
   ...tseslint.configs.recommended,
   {
-    plugins: { 'import-x': importX },
-    settings: {
-      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
-      'import-x/extensions': ['.ts', '.js', '.mjs'],
-      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
-    },
     rules: {
-      'import-x/no-cycle': ['error', { ignoreExternal: true }],
-      'import-x/no-default-export': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
       'no-console': 'off',
