@@ -59,7 +59,7 @@ export function ensureBinary(binDir: string, onProgress: (m: string) => void = (
   }
   mkdirSync(path.dirname(bin), { recursive: true });
   onProgress(
-    'building the embedded database (FerretDB v1.24.2) with Go; this happens once and takes about a minute…',
+    'building the embedded database (FerretDB v1.24.2) with Go; this happens once and takes one to three minutes…',
   );
   const started = Date.now();
   const tmp = `${bin}.tmp-${process.pid}`;
