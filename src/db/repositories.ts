@@ -115,7 +115,11 @@ function oneBatch(n: number): number {
 
 /** Mongo filter that pins the tenant; callers' conditions are combined under $and. */
 function scoped(tenantId: string, q?: Q): Q {
-  return q && Object.keys(q).length > 0 ? { $and: [{ tenantId }, q] } : { tenantId };
+  if (!q || Object.keys(q).length === 0) return { tenantId };
+  // Top-level keys rather than `$and` where they do not collide: the same query, but FerretDB's PostgreSQL
+  // backend pushes top-level equalities down instead of reading the whole collection.
+  if (!Object.hasOwn(q, 'tenantId')) return { tenantId, ...q };
+  return { $and: [{ tenantId }, q] };
 }
 
 function keyset(sortField: string, after?: { key: string; id: string }): Q | undefined {
@@ -149,6 +153,19 @@ export function tenantRepositories(tenantId: string) {
     async findByUserName(userName: string): Promise<User | undefined> {
       const d = await UserModel.findOne({ tenantId, userNameLower: userName.toLowerCase() }).lean<Doc>();
       return d ? toUser(d) : undefined;
+    },
+    /**
+     * Users whose externalId is exactly this, ascending by id, at most `limit`. The filter is top-level equality,
+     * which FerretDB's PostgreSQL backend pushes down (conditions under `$and` are evaluated after reading the
+     * whole collection).
+     */
+    async findByExternalId(externalId: string, limit: number): Promise<User[]> {
+      const docs = await UserModel.find({ tenantId, externalId })
+        .sort({ _id: 1 })
+        .limit(limit)
+        .batchSize(oneBatch(limit))
+        .lean<Doc[]>();
+      return docs.map(toUser);
     },
     async findByEntraObjectId(oid: string): Promise<User | undefined> {
       const d = await UserModel.findOne({ tenantId, entraObjectId: oid.toLowerCase() }).lean<Doc>();
@@ -256,6 +273,14 @@ export function tenantRepositories(tenantId: string) {
         .batchSize(oneBatch(ids.length))
         .lean<Doc[]>();
       return docs.map(toGroup);
+    },
+    /** The group with this displayName, case-insensitively (top-level equality on the lower-case copy). */
+    async findByDisplayName(displayName: string): Promise<Group | undefined> {
+      const d = await GroupModel.findOne({
+        tenantId,
+        displayNameLower: displayName.toLowerCase(),
+      }).lean<Doc>();
+      return d ? toGroup(d) : undefined;
     },
     async findByExternalIds(externalIds: readonly string[]): Promise<Group[]> {
       if (externalIds.length === 0) return [];

@@ -10,7 +10,7 @@ import type { GroupFilter } from '../domain/filter.js';
 import type { Group, Membership, Page, RecordSource, User } from '../domain/types.js';
 import { tenantRepositories } from '../db/repositories.js';
 import { recordAudit } from './audit.js';
-import { offsetPage } from './paging.js';
+import { offsetPage, pageOfAll } from './paging.js';
 import { optionalText, requiredText } from './validate.js';
 
 export interface GroupInput {
@@ -122,6 +122,39 @@ export async function listGroups(
   opts: { filter?: GroupFilter | undefined; skip: number; limit: number },
 ): Promise<Page<Group>> {
   return offsetPage(tenantRepositories(ctx.tenantId).groups, opts);
+}
+
+/**
+ * listGroups as a search: the same results, with the lookups a provisioning client makes for every group read by
+ * top-level equality (FerretDB's PostgreSQL backend pushes it down; `$and` conditions are evaluated after reading
+ * the whole collection): displayName eq, id eq, and the membership check `id eq G and hasMember U` (the membership
+ * by its id, then the group by its id: two commands whatever the sizes).
+ */
+export async function searchGroups(
+  ctx: ServiceContext,
+  opts: { filter?: GroupFilter | undefined; skip: number; limit: number },
+): Promise<Page<Group>> {
+  const repos = tenantRepositories(ctx.tenantId);
+  const f = opts.filter;
+  const idEq = (x: GroupFilter | undefined) =>
+    x?.kind === 'compare' && x.field === 'id' && x.op === 'eq' && typeof x.value === 'string'
+      ? x.value
+      : undefined;
+  const one = (g: Group | undefined) => pageOfAll(g ? [g] : [], opts);
+  if (f?.kind === 'compare' && f.op === 'eq' && typeof f.value === 'string') {
+    if (f.field === 'displayName') return one(await repos.groups.findByDisplayName(f.value));
+    if (f.field === 'id') return one(await repos.groups.findById(f.value));
+  }
+  if (f?.kind === 'and' && f.filters.length === 2) {
+    const [a, b] = f.filters;
+    const groupId = idEq(a) ?? idEq(b);
+    const member = [a, b].find((x) => x?.kind === 'hasMember');
+    if (groupId !== undefined && member?.kind === 'hasMember') {
+      if (!(await repos.memberships.has(groupId, member.userId))) return one(undefined);
+      return one(await repos.groups.findById(groupId));
+    }
+  }
+  return listGroups(ctx, opts);
 }
 
 export async function listGroupsAfter(

@@ -10,7 +10,7 @@ import type { Filter, UserFilter } from '../domain/filter.js';
 import type { Email, Page, PhoneNumber, RecordSource, User } from '../domain/types.js';
 import { tenantRepositories } from '../db/repositories.js';
 import { recordAudit } from './audit.js';
-import { offsetPage } from './paging.js';
+import { offsetPage, pageOfAll } from './paging.js';
 import { entraId, multiValued, optionalBoolean, optionalText, requiredText } from './validate.js';
 
 /** What a writer may set on a user (directory words). */
@@ -117,20 +117,39 @@ export async function listUsers(
 /** An entry condition (value path) may match at most this many users. */
 export const maxEntryMatches = 1000;
 
+/** Exact lookups (externalId eq) are paged in memory up to this many matches, beyond it by the general query. */
+const maxExactMatches = 1000;
+
+function present<T>(x: T | undefined): T[] {
+  return x === undefined ? [] : [x];
+}
+
 /**
- * listUsers for filters that test e-mail or phone entries (value paths such as SCIM's
- * `emails[type eq "work"].value eq "…"`), exact on every database (FerretDB v1 cannot match inside arrays of
- * documents; see users.withEntry). A filter that is one entry condition costs one query; in a larger filter each
- * entry condition is first resolved to the ids of the users it matches (one query each), and the rest of the
- * filter is used as is. Filters without entry conditions cost what listUsers costs. An entry condition that matches
- * more than `maxEntryMatches` users is refused as too broad.
+ * listUsers as a search: the same results, cheaper on FerretDB. Lookups by userName, id or externalId read by
+ * top-level equality (FerretDB's PostgreSQL backend pushes it down). Filters that test e-mail or phone entries
+ * (value paths such as SCIM's `emails[type eq "work"].value eq "…"`) are exact on every database (FerretDB v1
+ * cannot match inside arrays of documents; see users.withEntry): a filter that is one entry condition costs one
+ * query; in a larger filter each entry condition is first resolved to the ids of the users it matches (one query
+ * each), and the rest of the filter is used as is. Other filters cost what listUsers costs. An entry condition that
+ * matches more than `maxEntryMatches` users is refused as too broad.
  */
 export async function searchUsers(
   ctx: ServiceContext,
   opts: { filter?: UserFilter | undefined; skip: number; limit: number },
 ): Promise<Page<User>> {
-  if (!opts.filter || !hasEntryCondition(opts.filter)) return listUsers(ctx, opts);
   const repo = tenantRepositories(ctx.tenantId).users;
+  const f = opts.filter;
+  // The lookups a provisioning client makes for every user — by userName, id or externalId — read by top-level
+  // equality: same result as listUsers, but a database that pushes equality down answers without a scan.
+  if (f?.kind === 'compare' && f.op === 'eq' && typeof f.value === 'string') {
+    if (f.field === 'userName') return pageOfAll(present(await repo.findByUserName(f.value)), opts);
+    if (f.field === 'id') return pageOfAll(present(await repo.findById(f.value)), opts);
+    if (f.field === 'externalId') {
+      const found = await repo.findByExternalId(f.value, maxExactMatches + 1);
+      if (found.length <= maxExactMatches) return pageOfAll(found, opts);
+    }
+  }
+  if (!f || !hasEntryCondition(f)) return listUsers(ctx, opts);
   const matching = async (f: Extract<UserFilter, { kind: 'element' | 'compare' }>): Promise<User[]> => {
     // A comparison on a multi-valued field applies to its entries' values.
     const entry: Filter<string> =
@@ -144,10 +163,9 @@ export async function searchUsers(
     }
     return users;
   };
-  const top = opts.filter;
+  const top = f;
   if ((top.kind === 'element' || top.kind === 'compare') && isEntryField(top.field)) {
-    const users = await matching(top);
-    return { items: users.slice(opts.skip, opts.skip + opts.limit), total: users.length };
+    return pageOfAll(await matching(top), opts);
   }
   const resolve = async (f: UserFilter): Promise<UserFilter> => {
     switch (f.kind) {
