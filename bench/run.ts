@@ -36,11 +36,18 @@ const suites: Record<string, () => Promise<Suite>> = {
   graphql: async () => (await import('./graphql.js')).runGraphqlBench,
 };
 
+function databaseLabel(): string {
+  if (process.env.MONGODB_URI) return 'MONGODB_URI';
+  return process.env.BENCH_FERRETDB_POSTGRESQL_URL
+    ? 'embedded FerretDB (PostgreSQL)'
+    : 'embedded FerretDB (SQLite)';
+}
+
 const started = Date.now();
 const bench = await startBench(sizes.concurrency);
 console.log(
   `bench: ${sizes.users} users, ${sizes.groups} groups, ${sizes.memberships} memberships, ` +
-    `concurrency ${sizes.concurrency}, database ${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded FerretDB (SQLite)'}`,
+    `concurrency ${sizes.concurrency}, database ${databaseLabel()}`,
 );
 try {
   for (const [name, load] of Object.entries(suites)) {
