@@ -154,19 +154,6 @@ export function tenantRepositories(tenantId: string) {
       const d = await UserModel.findOne({ tenantId, userNameLower: userName.toLowerCase() }).lean<Doc>();
       return d ? toUser(d) : undefined;
     },
-    /**
-     * Users whose externalId is exactly this, ascending by id, at most `limit`. The filter is top-level equality,
-     * which FerretDB's PostgreSQL backend pushes down (conditions under `$and` are evaluated after reading the
-     * whole collection).
-     */
-    async findByExternalId(externalId: string, limit: number): Promise<User[]> {
-      const docs = await UserModel.find({ tenantId, externalId })
-        .sort({ _id: 1 })
-        .limit(limit)
-        .batchSize(oneBatch(limit))
-        .lean<Doc[]>();
-      return docs.map(toUser);
-    },
     async findByEntraObjectId(oid: string): Promise<User | undefined> {
       const d = await UserModel.findOne({ tenantId, entraObjectId: oid.toLowerCase() }).lean<Doc>();
       return d ? toUser(d) : undefined;
@@ -273,14 +260,6 @@ export function tenantRepositories(tenantId: string) {
         .batchSize(oneBatch(ids.length))
         .lean<Doc[]>();
       return docs.map(toGroup);
-    },
-    /** The group with this displayName, case-insensitively (top-level equality on the lower-case copy). */
-    async findByDisplayName(displayName: string): Promise<Group | undefined> {
-      const d = await GroupModel.findOne({
-        tenantId,
-        displayNameLower: displayName.toLowerCase(),
-      }).lean<Doc>();
-      return d ? toGroup(d) : undefined;
     },
     async findByExternalIds(externalIds: readonly string[]): Promise<Group[]> {
       if (externalIds.length === 0) return [];

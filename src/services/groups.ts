@@ -125,10 +125,9 @@ export async function listGroups(
 }
 
 /**
- * listGroups as a search: the same results, with the lookups a provisioning client makes for every group read by
- * top-level equality (FerretDB's PostgreSQL backend pushes it down; `$and` conditions are evaluated after reading
- * the whole collection): displayName eq, id eq, and the membership check `id eq G and hasMember U` (the membership
- * by its id, then the group by its id: two commands whatever the sizes).
+ * listGroups as a search: the same results, with Entra's membership check `id eq G and hasMember U` read as the
+ * membership by its id, then the group by its id — two top-level equalities (FerretDB's PostgreSQL backend pushes
+ * them down; `$and` conditions are evaluated after reading the whole collection), whatever the sizes.
  */
 export async function searchGroups(
   ctx: ServiceContext,
@@ -141,10 +140,6 @@ export async function searchGroups(
       ? x.value
       : undefined;
   const one = (g: Group | undefined) => pageOfAll(g ? [g] : [], opts);
-  if (f?.kind === 'compare' && f.op === 'eq' && typeof f.value === 'string') {
-    if (f.field === 'displayName') return one(await repos.groups.findByDisplayName(f.value));
-    if (f.field === 'id') return one(await repos.groups.findById(f.value));
-  }
   if (f?.kind === 'and' && f.filters.length === 2) {
     const [a, b] = f.filters;
     const groupId = idEq(a) ?? idEq(b);

@@ -117,13 +117,6 @@ export async function listUsers(
 /** An entry condition (value path) may match at most this many users. */
 export const maxEntryMatches = 1000;
 
-/** Exact lookups (externalId eq) are paged in memory up to this many matches, beyond it by the general query. */
-const maxExactMatches = 1000;
-
-function present<T>(x: T | undefined): T[] {
-  return x === undefined ? [] : [x];
-}
-
 /**
  * listUsers as a search: the same results, cheaper on FerretDB. Lookups by userName, id or externalId read by
  * top-level equality (FerretDB's PostgreSQL backend pushes it down). Filters that test e-mail or phone entries
@@ -139,16 +132,8 @@ export async function searchUsers(
 ): Promise<Page<User>> {
   const repo = tenantRepositories(ctx.tenantId).users;
   const f = opts.filter;
-  // The lookups a provisioning client makes for every user — by userName, id or externalId — read by top-level
-  // equality: same result as listUsers, but a database that pushes equality down answers without a scan.
-  if (f?.kind === 'compare' && f.op === 'eq' && typeof f.value === 'string') {
-    if (f.field === 'userName') return pageOfAll(present(await repo.findByUserName(f.value)), opts);
-    if (f.field === 'id') return pageOfAll(present(await repo.findById(f.value)), opts);
-    if (f.field === 'externalId') {
-      const found = await repo.findByExternalId(f.value, maxExactMatches + 1);
-      if (found.length <= maxExactMatches) return pageOfAll(found, opts);
-    }
-  }
+  // Plain lookups (userName, id, externalId eq) need nothing special: storage keeps them top-level equalities,
+  // which a database that pushes equality down answers without a scan.
   if (!f || !hasEntryCondition(f)) return listUsers(ctx, opts);
   const matching = async (f: Extract<UserFilter, { kind: 'element' | 'compare' }>): Promise<User[]> => {
     // A comparison on a multi-valued field applies to its entries' values.
