@@ -1,4 +1,4 @@
-import mongoose from 'mongoose';
+import { commandCounter } from '../src/db/connection.js';
 import { randomUUID } from 'node:crypto';
 import type { BenchContext, PhaseResult, RequestSpec } from './harness.js';
 
@@ -263,18 +263,15 @@ export async function runScimBench(
  * Counts the batched writes of the audit and provisioning logs while a phase runs (the service runs in this
  * process), so each row can be read as "the operation's own commands" + "its share of the log batches".
  */
+/** Counts the batched audit/provisioning-log writes from now on (all commands less the others). */
 function batchedLogWrites(): { stop(): number } {
-  const client = mongoose.connection.getClient();
-  let n = 0;
-  const listener = (ev: { commandName: string; command: Record<string, unknown> }) => {
-    const target = String(ev.command[ev.commandName]);
-    if (target === 'auditevents' || target === 'provisioninglogs') n++;
-  };
-  client.on('commandStarted', listener);
+  const all = commandCounter();
+  const others = commandCounter({ excludeCollections: ['auditevents', 'provisioninglogs'] });
   return {
     stop() {
-      client.off('commandStarted', listener);
-      return n;
+      all.stop();
+      others.stop();
+      return all.total() - others.total();
     },
   };
 }

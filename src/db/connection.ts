@@ -47,27 +47,49 @@ export async function pingDatabase(timeoutMs = 2000): Promise<boolean> {
   }
 }
 
-/** Counts the commands the driver sends from now on, by command name. For tests and benchmarks. */
-export function commandCounter(): { total(): number; byName(): Record<string, number>; stop(): void } {
-  const counts: Record<string, number> = {};
+/** Driver chatter that is not the application's work. */
+const ignoredCommands = new Set([
+  'hello',
+  'isMaster',
+  'ismaster',
+  'ping',
+  'endSessions',
+  'saslContinue',
+  'saslStart',
+]);
+
+/**
+ * Counts the commands the driver sends from now on, by command name, for tests and benchmarks. Commands on
+ * `excludeCollections` (the batched log writers, say) are left out. `log()` lists "command collection" in order.
+ */
+export function commandCounter(opts: { excludeCollections?: Iterable<string> } = {}): {
+  total(): number;
+  byName(): Record<string, number>;
+  log(): string[];
+  stop(): void;
+} {
+  const excluded = new Set(opts.excludeCollections ?? []);
+  const log: string[] = [];
   const client = mongoose.connection.getClient();
-  const ignored = new Set([
-    'hello',
-    'isMaster',
-    'ismaster',
-    'ping',
-    'endSessions',
-    'saslContinue',
-    'saslStart',
-  ]);
-  const onStart = (ev: { commandName: string }) => {
-    if (ignored.has(ev.commandName)) return;
-    counts[ev.commandName] = (counts[ev.commandName] ?? 0) + 1;
+  const onStart = (ev: { commandName: string; command: Record<string, unknown> }) => {
+    if (ignoredCommands.has(ev.commandName)) return;
+    const collection = String(ev.command[ev.commandName]);
+    if (excluded.has(collection)) return;
+    log.push(`${ev.commandName} ${collection}`);
   };
   client.on('commandStarted', onStart);
+  const byName = () => {
+    const counts: Record<string, number> = {};
+    for (const entry of log) {
+      const name = entry.slice(0, entry.indexOf(' '));
+      counts[name] = (counts[name] ?? 0) + 1;
+    }
+    return counts;
+  };
   return {
-    total: () => Object.values(counts).reduce((a, b) => a + b, 0),
-    byName: () => ({ ...counts }),
+    total: () => log.length,
+    byName,
+    log: () => [...log],
     stop: () => void client.off('commandStarted', onStart),
   };
 }

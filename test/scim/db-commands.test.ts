@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import mongoose from 'mongoose';
+import { commandCounter } from '../../src/db/connection.js';
 import { randomUUID } from 'node:crypto';
 import { patchOp, scimTenant, startServer, type ScimClient, type TestServer } from './helpers.js';
 
@@ -8,32 +8,16 @@ import { patchOp, scimTenant, startServer, type ScimClient, type TestServer } fr
  * users): user create ≤ 2, get or filter = 1, a member PATCH of any size ≤ 3. Batched audit and provisioning-log
  * writes are not per request and are left out here.
  */
-const ignored = new Set([
-  'hello',
-  'isMaster',
-  'ismaster',
-  'ping',
-  'endSessions',
-  'saslStart',
-  'saslContinue',
-]);
-const batchedCollections = new Set(['auditevents', 'provisioninglogs']);
+const batchedCollections = ['auditevents', 'provisioninglogs'];
 
 async function commandsOf(run: () => Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  const client = mongoose.connection.getClient();
-  const listener = (ev: { commandName: string; command: Record<string, unknown> }) => {
-    if (ignored.has(ev.commandName)) return;
-    if (batchedCollections.has(String(ev.command[ev.commandName]))) return;
-    seen.push(`${ev.commandName} ${String(ev.command[ev.commandName])}`);
-  };
-  client.on('commandStarted', listener);
+  const counter = commandCounter({ excludeCollections: batchedCollections });
   try {
     await run();
   } finally {
-    client.off('commandStarted', listener);
+    counter.stop();
   }
-  return seen;
+  return counter.log();
 }
 
 describe('SCIM database commands per request', () => {
