@@ -60,22 +60,29 @@ const ignoredCommands = new Set([
 
 /**
  * Counts the commands the driver sends from now on, by command name, for tests and benchmarks. Commands on
- * `excludeCollections` (the batched log writers, say) are left out. `log()` lists "command collection" in order.
+ * `excludeCollections` (the batched log writers, say) are left out. `log()` lists "command collection" in order;
+ * `filters()` the query documents those commands carried (find, count, delete and update statements,
+ * findAndModify, an aggregation's first $match), to check their shape.
  */
 export function commandCounter(opts: { excludeCollections?: Iterable<string> } = {}): {
   total(): number;
   byName(): Record<string, number>;
   log(): string[];
+  filters(): { command: string; collection: string; filter: Record<string, unknown> }[];
   stop(): void;
 } {
   const excluded = new Set(opts.excludeCollections ?? []);
   const log: string[] = [];
+  const filters: { command: string; collection: string; filter: Record<string, unknown> }[] = [];
   const client = mongoose.connection.getClient();
   const onStart = (ev: { commandName: string; command: Record<string, unknown> }) => {
     if (ignoredCommands.has(ev.commandName)) return;
     const collection = String(ev.command[ev.commandName]);
     if (excluded.has(collection)) return;
     log.push(`${ev.commandName} ${collection}`);
+    for (const filter of queryDocuments(ev.commandName, ev.command)) {
+      filters.push({ command: ev.commandName, collection, filter });
+    }
   };
   client.on('commandStarted', onStart);
   const byName = () => {
@@ -90,6 +97,31 @@ export function commandCounter(opts: { excludeCollections?: Iterable<string> } =
     total: () => log.length,
     byName,
     log: () => [...log],
+    filters: () => [...filters],
     stop: () => void client.off('commandStarted', onStart),
   };
+}
+
+type Doc = Record<string, unknown>;
+
+function queryDocuments(name: string, command: Doc): Doc[] {
+  const statements = (key: string, field: string) =>
+    ((command[key] as Doc[] | undefined) ?? []).map((st) => st[field] as Doc);
+  switch (name) {
+    case 'find':
+      return [(command.filter as Doc | undefined) ?? {}];
+    case 'count':
+    case 'findAndModify':
+      return [(command.query as Doc | undefined) ?? {}];
+    case 'delete':
+      return statements('deletes', 'q');
+    case 'update':
+      return statements('updates', 'q');
+    case 'aggregate': {
+      const first = (command.pipeline as Doc[] | undefined)?.[0];
+      return first && '$match' in first ? [first.$match as Doc] : [];
+    }
+    default:
+      return [];
+  }
 }

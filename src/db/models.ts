@@ -54,6 +54,10 @@ const userSchema = new Schema(
     displayName: String,
     emails: { type: [emailSchema], default: [] },
     phoneNumbers: { type: [phoneSchema], default: [] },
+    /** Lower-case copies of the entries' values: equality lookups (`emails[type eq "work"].value eq …`) on a
+     * top-level array, which MongoDB indexes (multikey) and FerretDB pushes down, unlike paths inside entries. */
+    emailsLower: { type: [String], default: [] },
+    phoneNumbersLower: { type: [String], default: [] },
     externalId: String,
     department: String,
     entraObjectId: String,
@@ -67,6 +71,8 @@ const userSchema = new Schema(
 userSchema.index({ tenantId: 1, userNameLower: 1 }, { unique: true });
 userSchema.index({ tenantId: 1, externalId: 1 });
 userSchema.index({ tenantId: 1, entraObjectId: 1 });
+userSchema.index({ tenantId: 1, emailsLower: 1 });
+userSchema.index({ tenantId: 1, phoneNumbersLower: 1 });
 
 const groupSchema = new Schema(
   {

@@ -17,6 +17,8 @@ export interface FieldSpec {
   lowerPath?: string;
   /** Sub-field specs for multi-valued fields. */
   sub?: Record<string, FieldSpec>;
+  /** Multi-valued fields: top-level path of the lower-case copies of the entries' values (for `eq`). */
+  valuesLowerPath?: string;
 }
 
 export type FieldTable = Record<string, FieldSpec>;
@@ -64,11 +66,24 @@ function lookup(table: FieldTable, field: string): FieldSpec {
   return spec;
 }
 
+/**
+ * `{emailsLower: "x"}` for "some entry's value equals x" (case-insensitively) when the field keeps lower-case copies
+ * of its values: a top-level equality (an index on MongoDB, pushed down by FerretDB) instead of a match inside entries.
+ */
+export function valuesLowerEquality(spec: FieldSpec, op: CompareOp, raw: FilterValue): Q | undefined {
+  if (op !== 'eq' || typeof raw !== 'string' || !spec.valuesLowerPath || !spec.sub?.value?.caseInsensitive) {
+    return undefined;
+  }
+  return { [spec.valuesLowerPath]: raw.toLowerCase() };
+}
+
 function compare(spec: FieldSpec, op: CompareOp, raw: FilterValue): Q {
   if (spec.type === 'multi') {
     // A comparison on a multi-valued attribute applies to its values (RFC 7644 §3.4.2.2: emails co "x").
     const valueSpec = spec.sub?.value;
     if (!valueSpec) throw new InvalidInputError(`cannot compare ${spec.path}`);
+    const lowerValue = valuesLowerEquality(spec, op, raw);
+    if (lowerValue) return lowerValue;
     return { [spec.path]: { $elemMatch: compare(valueSpec, op, raw) } };
   }
   if (spec.type === 'boolean') {

@@ -28,7 +28,7 @@ import {
   UserModel,
   WorkspaceModel,
 } from './models.js';
-import { toMongoFilter, type FieldTable } from './query.js';
+import { toMongoFilter, valuesLowerEquality, type FieldTable } from './query.js';
 
 /**
  * Storage for one tenant. Every filter and every insert carries the tenantId bound here, so no caller can forget
@@ -44,7 +44,7 @@ function strip<T>(doc: Doc, drop: string[] = []): T {
 }
 
 const toUser = (d: Doc) => {
-  const u = strip<User>(d, ['userNameLower']);
+  const u = strip<User>(d, ['userNameLower', 'emailsLower', 'phoneNumbersLower']);
   u.emails ??= [];
   u.phoneNumbers ??= [];
   return u;
@@ -57,6 +57,7 @@ const toTenant = (d: Doc) => strip<Tenant>(d);
 const multi = (path: string): FieldTable[string] => ({
   path,
   type: 'multi',
+  valuesLowerPath: `${path}Lower`,
   sub: {
     value: { path: 'value', type: 'string', caseInsensitive: true },
     type: { path: 'type', type: 'string', caseInsensitive: true },
@@ -129,6 +130,15 @@ function keyset(sortField: string, after?: { key: string; id: string }): Q | und
 }
 
 export function tenantRepositories(tenantId: string) {
+  /**
+   * The tenant's document with this `_id`, or undefined. Reads by `_id` alone and checks the tenant here: the same
+   * answer as `{_id, tenantId}`, but a lone `_id` equality is what FerretDB's SQLite backend answers from its
+   * primary-key index (any other filter reads the whole collection). Ids are unique across tenants.
+   */
+  const byId = async (model: { findOne(q: Q): { lean<T>(): PromiseLike<T | null> } }, id: string) => {
+    const d = await model.findOne({ _id: id }).lean<Doc>();
+    return d && d.tenantId === tenantId ? d : undefined;
+  };
   const users = {
     async insert(user: Omit<User, 'tenantId'>): Promise<User> {
       const doc = { ...userDoc(user), tenantId };
@@ -140,11 +150,12 @@ export function tenantRepositories(tenantId: string) {
       return toUser(doc as Doc);
     },
     async findById(id: string): Promise<User | undefined> {
-      const d = await UserModel.findOne({ _id: id, tenantId }).lean<Doc>();
+      const d = await byId(UserModel, id);
       return d ? toUser(d) : undefined;
     },
     async findByIds(ids: readonly string[]): Promise<User[]> {
       if (ids.length === 0) return [];
+      if (ids.length === 1) return [await users.findById(ids[0]!)].filter((u) => u !== undefined);
       const docs = await UserModel.find({ tenantId, _id: { $in: [...ids] } })
         .batchSize(oneBatch(ids.length))
         .lean<Doc[]>();
@@ -215,12 +226,17 @@ export function tenantRepositories(tenantId: string) {
         throw new InvalidInputError(`${field} is not multi-valued`, field);
       }
       const sub = spec.sub;
-      const necessary = necessaryEntryConditions(entry).map((c) =>
-        prefixPaths(toMongoFilter(c, sub), spec.path),
-      );
+      const conditions = necessaryEntryConditions(entry);
+      // A value equality is one top-level condition on the lower-case copies: enough to find the candidates.
+      const byValue = conditions
+        .map((c) =>
+          c.kind === 'compare' && c.field === 'value' ? valuesLowerEquality(spec, c.op, c.value) : undefined,
+        )
+        .find((q) => q !== undefined);
+      const necessary = conditions.map((c) => prefixPaths(toMongoFilter(c, sub), spec.path));
       const where = scoped(
         tenantId,
-        necessary.length > 0 ? { $and: necessary } : { [spec.path]: { $exists: true, $ne: [] } },
+        byValue ?? (necessary.length > 0 ? { $and: necessary } : { [spec.path]: { $exists: true, $ne: [] } }),
       );
       const docs = await UserModel.find(where)
         .sort({ _id: 1 })
@@ -251,11 +267,12 @@ export function tenantRepositories(tenantId: string) {
       return toGroup(clean(doc) as Doc);
     },
     async findById(id: string): Promise<Group | undefined> {
-      const d = await GroupModel.findOne({ _id: id, tenantId }).lean<Doc>();
+      const d = await byId(GroupModel, id);
       return d ? toGroup(d) : undefined;
     },
     async findByIds(ids: readonly string[]): Promise<Group[]> {
       if (ids.length === 0) return [];
+      if (ids.length === 1) return [await groups.findById(ids[0]!)].filter((g) => g !== undefined);
       const docs = await GroupModel.find({ tenantId, _id: { $in: [...ids] } })
         .batchSize(oneBatch(ids.length))
         .lean<Doc[]>();
@@ -345,7 +362,13 @@ export function tenantRepositories(tenantId: string) {
     async remove(groupId: string, userIds: readonly string[]): Promise<number> {
       if (userIds.length === 0) return 0;
       const ids = [...new Set(userIds)].map((u) => membershipId(groupId, u));
-      const res = await MembershipModel.collection.deleteMany({ tenantId, _id: { $in: ids } } as never);
+      // groupId is implied by the ids; as a top-level equality it lets FerretDB narrow the candidates to the group's
+      // memberships before evaluating `$in` (which it cannot push down) — a MongoDB index answers either way.
+      const res = await MembershipModel.collection.deleteMany({
+        tenantId,
+        groupId,
+        _id: { $in: ids },
+      } as never);
       return res.deletedCount;
     },
     async removeAllOfGroup(groupId: string): Promise<number> {
@@ -357,7 +380,7 @@ export function tenantRepositories(tenantId: string) {
       return res.deletedCount;
     },
     async has(groupId: string, userId: string): Promise<boolean> {
-      return (await MembershipModel.exists({ _id: membershipId(groupId, userId), tenantId })) !== null;
+      return (await byId(MembershipModel, membershipId(groupId, userId))) !== undefined;
     },
     /** Members of a group, by user id order, keyset-paginated. */
     async listByGroup(groupId: string, opts: { afterUserId?: string; limit: number }): Promise<Membership[]> {
@@ -467,7 +490,7 @@ export function tenantRepositories(tenantId: string) {
       return toWorkspace(doc as Doc);
     },
     async findById(id: string): Promise<Workspace | undefined> {
-      const d = await WorkspaceModel.findOne({ _id: id, tenantId }).lean<Doc>();
+      const d = await byId(WorkspaceModel, id);
       return d ? toWorkspace(d) : undefined;
     },
     async list(opts: { afterName?: { key: string; id: string }; limit: number }): Promise<Workspace[]> {
@@ -514,7 +537,7 @@ export function tenantRepositories(tenantId: string) {
       return toSso(doc as Doc);
     },
     async findById(id: string): Promise<SsoConfiguration | undefined> {
-      const d = await SsoConfigurationModel.findOne({ _id: id, tenantId }).lean<Doc>();
+      const d = await byId(SsoConfigurationModel, id);
       return d ? toSso(d) : undefined;
     },
     async list(): Promise<SsoConfiguration[]> {
@@ -731,8 +754,14 @@ function userDoc(user: Omit<User, 'tenantId'>): Doc {
     _id: id,
     ...rest,
     userNameLower: user.userName.toLowerCase(),
+    emailsLower: lowerValues(user.emails),
+    phoneNumbersLower: lowerValues(user.phoneNumbers),
     entraObjectId: user.entraObjectId?.toLowerCase(),
   }) as Doc;
+}
+
+function lowerValues(entries: readonly { value?: string | undefined }[] | undefined): string[] {
+  return [...new Set((entries ?? []).flatMap((e) => (e.value ? [e.value.toLowerCase()] : [])))];
 }
 
 /** Drops undefined values (the driver would store them as null). */

@@ -11,13 +11,31 @@ import { patchOp, scimTenant, startServer, type ScimClient, type TestServer } fr
 const batchedCollections = ['auditevents', 'provisioninglogs'];
 
 async function commandsOf(run: () => Promise<unknown>): Promise<string[]> {
+  return (await recorded(run)).log();
+}
+
+async function recorded(run: () => Promise<unknown>) {
   const counter = commandCounter({ excludeCollections: batchedCollections });
   try {
     await run();
   } finally {
     counter.stop();
   }
-  return counter.log();
+  return counter;
+}
+
+/**
+ * The shape of each query a request sent: "collection: k1 k2 …" for a filter made only of top-level equalities
+ * (what FerretDB pushes down to its storage and MongoDB answers from an index), "collection: other" otherwise.
+ */
+async function queryShapes(run: () => Promise<unknown>): Promise<string[]> {
+  return (await recorded(run)).filters().map(({ collection, filter }) => {
+    const keys = Object.keys(filter);
+    const scalar = keys.every(
+      (k) => !k.startsWith('$') && ['string', 'number', 'boolean'].includes(typeof filter[k]),
+    );
+    return `${collection}: ${scalar ? keys.sort().join(' ') : 'other'}`;
+  });
 }
 
 describe('SCIM database commands per request', () => {
@@ -88,5 +106,52 @@ describe('SCIM database commands per request', () => {
       ok(c.groups(`id eq "${g}" and members[value eq "${ids[20]}"]`, '&excludedAttributes=members')),
     );
     expect(membership).to.have.length.at.most(2);
+  });
+
+  it("answers Entra's lookups with top-level equalities, and by a lone _id where there is one", async () => {
+    const { client } = await scimTenant(server);
+    const c = client as ScimClient;
+    const userName = `Shape-${randomUUID()}@X.com`;
+    const u = await ok(
+      c.post('/Users', {
+        userName,
+        emails: [{ value: userName, type: 'work' }],
+        phoneNumbers: [{ value: '+358 40 1234567', type: 'mobile' }],
+      }),
+    );
+    const id = (u as { body: { id: string } }).body.id;
+    const g = (await c.post('/Groups', { displayName: `G-${randomUUID()}`, members: [{ value: id }] })).body
+      .id;
+
+    expect(await queryShapes(() => ok(c.get(`/Users/${id}`)))).to.deep.equal(['users: _id']);
+    expect(await queryShapes(() => ok(c.get(`/Groups/${g}?excludedAttributes=members`)))).to.deep.equal([
+      'groups: _id',
+    ]);
+    expect(await queryShapes(() => ok(c.users(`userName eq "${userName.toLowerCase()}"`)))).to.deep.equal([
+      'users: tenantId userNameLower',
+    ]);
+    // Value paths on emails and phone numbers become an equality on the stored lower-case copies of the values.
+    const byEmail = await c.users(`emails[type eq "work"].value eq "${userName.toUpperCase()}"`);
+    expect(byEmail.body.Resources.map((r: { id: string }) => r.id)).to.deep.equal([id]);
+    expect(
+      await queryShapes(() => ok(c.users(`emails[type eq "work"].value eq "${userName.toUpperCase()}"`))),
+    ).to.deep.equal(['users: emailsLower tenantId']);
+    expect(
+      await queryShapes(() => ok(c.users('phoneNumbers[type eq "mobile"].value eq "+358 40 1234567"'))),
+    ).to.deep.equal(['users: phoneNumbersLower tenantId']);
+    // The entry's other conditions still hold: the work address is not a home address.
+    expect((await c.users(`emails[type eq "home"].value eq "${userName}"`)).body.totalResults).to.equal(0);
+    expect(
+      await queryShapes(() =>
+        ok(c.groups(`id eq "${g}" and members[value eq "${id}"]`, '&excludedAttributes=members')),
+      ),
+    ).to.deep.equal(['memberships: _id', 'groups: _id']);
+    // Removing members narrows to the group's memberships by equality before matching the ids.
+    const remove = await recorded(() =>
+      ok(c.patch(`/Groups/${g}`, patchOp({ op: 'Remove', path: 'members', value: [{ value: id }] }))),
+    );
+    const deletes = remove.filters().filter((f) => f.command === 'delete');
+    expect(deletes).to.have.length(1);
+    expect(deletes[0]!.filter).to.include({ groupId: g });
   });
 });

@@ -12,6 +12,15 @@ describe('filter → database query (allow-list)', () => {
     });
   });
 
+  it('compares a multi-valued attribute with eq on the lower-case copies of its values', () => {
+    expect(
+      toMongoFilter({ kind: 'compare', field: 'emails', op: 'eq', value: 'Ada@X.com' }, userFields),
+    ).to.deep.equal({ emailsLower: 'ada@x.com' });
+    expect(
+      toMongoFilter({ kind: 'compare', field: 'emails', op: 'co', value: 'X.com' }, userFields),
+    ).to.deep.equal({ emails: { $elemMatch: { value: { $regex: 'X\\.com', $options: 'i' } } } });
+  });
+
   it('escapes regex metacharacters and anchors sw/ew', () => {
     expect(
       toMongoFilter({ kind: 'compare', field: 'givenName', op: 'sw', value: 'a.b*' }, userFields),
