@@ -109,6 +109,23 @@ const membershipSchema = new Schema(
 membershipSchema.index({ tenantId: 1, groupId: 1, userId: 1 }, { unique: true });
 membershipSchema.index({ tenantId: 1, userId: 1 });
 
+/**
+ * One small document per user, `_id` "<tenantId>/<userId>": which users exist, answerable for a batch of ids in one
+ * command whose statements are each a lone `_id` equality (see users.missingIds). A lone `_id` carries the tenant, so
+ * every database answers it from its primary key: MongoDB and FerretDB/SQLite by index, FerretDB/PostgreSQL by a scan
+ * of these small rows, where a batch lookup on users (`$in`) makes FerretDB read every user of the tenant. An index
+ * of the users, never the truth: a missing reference is restored from users, and users win.
+ */
+const userRefSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    tenantId: { type: String, required: true },
+    userId: { type: String, required: true },
+  },
+  { versionKey: false, collection: 'userrefs' },
+);
+userRefSchema.index({ tenantId: 1 });
+
 const accessRuleSchema = new Schema(
   {
     ssoEnabled: { type: Boolean, required: true },
@@ -218,6 +235,7 @@ sessionSchema.index({ expiresAt: 1 });
 export const TenantModel = mongoose.model('Tenant', tenantSchema);
 export const CredentialModel = mongoose.model('Credential', credentialSchema);
 export const UserModel = mongoose.model('User', userSchema);
+export const UserRefModel = mongoose.model('UserRef', userRefSchema);
 export const GroupModel = mongoose.model('Group', groupSchema);
 export const MembershipModel = mongoose.model('Membership', membershipSchema);
 export const WorkspaceModel = mongoose.model('Workspace', workspaceSchema);
@@ -231,6 +249,7 @@ export const allModels = [
   TenantModel,
   CredentialModel,
   UserModel,
+  UserRefModel,
   GroupModel,
   MembershipModel,
   WorkspaceModel,

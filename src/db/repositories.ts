@@ -26,6 +26,7 @@ import {
   SsoConfigurationModel,
   TenantModel,
   UserModel,
+  UserRefModel,
   WorkspaceModel,
 } from './models.js';
 import { toMongoFilter, valuesLowerEquality, type FieldTable } from './query.js';
@@ -106,6 +107,17 @@ export function membershipId(groupId: string, userId: string): string {
   return `${groupId}:${userId}`;
 }
 
+function userRefId(tenantId: string, userId: string): string {
+  return `${tenantId}/${userId}`;
+}
+
+/** An unordered insert that failed only because some documents exist already (duplicate `_id` or unique key). */
+function onlyDuplicates(err: unknown): boolean {
+  const e = err as { code?: number; writeErrors?: { code?: number }[] };
+  if (e.writeErrors && e.writeErrors.length > 0) return e.writeErrors.every((w) => w.code === 11000);
+  return e.code === 11000;
+}
+
 /**
  * Batch size for a read of at most `n` documents, so it comes back in one round trip: without it the server's
  * first batch is 101 documents (then getMore), and a limit equal to the batch size leaves a cursor to kill.
@@ -130,6 +142,16 @@ function keyset(sortField: string, after?: { key: string; id: string }): Q | und
 }
 
 export function tenantRepositories(tenantId: string) {
+  /** Writes the references of these users; ones that exist already are left alone. */
+  const insertRefs = async (userIds: readonly string[]) => {
+    if (userIds.length === 0) return;
+    const docs = userIds.map((userId) => ({ _id: userRefId(tenantId, userId), tenantId, userId }));
+    try {
+      await UserRefModel.collection.insertMany(docs as never[], { ordered: false });
+    } catch (err) {
+      if (!onlyDuplicates(err)) throw err;
+    }
+  };
   /**
    * The tenant's document with this `_id`, or undefined. Reads by `_id` alone and checks the tenant here: the same
    * answer as `{_id, tenantId}`, but a lone `_id` equality is what FerretDB's SQLite backend answers from its
@@ -147,6 +169,7 @@ export function tenantRepositories(tenantId: string) {
       } catch (err) {
         throw mapStorageError(err, 'user', userUnique);
       }
+      await insertRefs([user.id]);
       return toUser(doc as Doc);
     },
     async findById(id: string): Promise<User | undefined> {
@@ -188,8 +211,29 @@ export function tenantRepositories(tenantId: string) {
       }
     },
     async delete(id: string): Promise<boolean> {
+      // The reference goes first: a user without one is restored by missingIds, a reference without a user is not.
+      await UserRefModel.collection.deleteOne({ _id: userRefId(tenantId, id) } as never);
       const res = await UserModel.collection.deleteOne({ _id: id, tenantId } as never);
       return res.deletedCount === 1;
+    },
+    /**
+     * The ids (of these, without repeats) that are not users of this tenant. One command whatever the number: a
+     * batch of no-op updates (`$setOnInsert`, no upsert) on the user references, each matched by a lone `_id`; the
+     * matched count says whether all exist. Only when some do not (bad input, or references written before they
+     * existed) are the users themselves read, and any missing reference of an existing user restored.
+     */
+    async missingIds(ids: readonly string[]): Promise<string[]> {
+      if (ids.length === 0) return [];
+      const res = await UserRefModel.collection.bulkWrite(
+        ids.map((id) => ({
+          updateOne: { filter: { _id: userRefId(tenantId, id) }, update: { $setOnInsert: { userId: id } } },
+        })) as never[],
+        { ordered: false },
+      );
+      if (res.matchedCount === ids.length) return [];
+      const found = new Set((await users.findByIds(ids)).map((u) => u.id));
+      await insertRefs([...found]);
+      return ids.filter((id) => !found.has(id));
     },
     async list(filter: UserFilter | undefined, opts: ListOptions): Promise<User[]> {
       const q = await resolveFilter(filter, 'user');
@@ -346,17 +390,15 @@ export function tenantRepositories(tenantId: string) {
         return res.insertedCount;
       } catch (err) {
         // Duplicates are members already: adding is idempotent. Anything else is a real failure.
+        if (!onlyDuplicates(err)) throw err;
         const e = err as {
-          writeErrors?: { code?: number }[];
+          writeErrors?: unknown[];
           insertedCount?: number;
           result?: { insertedCount?: number };
         };
-        const writeErrors = e.writeErrors ?? [];
-        if (writeErrors.length > 0 && writeErrors.every((w) => w.code === 11000)) {
-          return e.insertedCount ?? e.result?.insertedCount ?? docs.length - writeErrors.length;
-        }
-        if ((err as { code?: number }).code === 11000 && docs.length === 1) return 0;
-        throw err;
+        return (
+          e.insertedCount ?? e.result?.insertedCount ?? docs.length - (e.writeErrors?.length ?? docs.length)
+        );
       }
     },
     async remove(groupId: string, userIds: readonly string[]): Promise<number> {

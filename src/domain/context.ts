@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { RecordSource } from './types.js';
 
 /** Where a request came from; recorded on every audit event. */
 export type Source = 'scim' | 'graphql' | 'sso' | 'cli' | 'bootstrap' | 'system';
@@ -35,4 +36,9 @@ export function createContext(args: {
     source: args.source,
     requestId: args.requestId ?? randomUUID(),
   };
+}
+
+/** The `source` recorded on a user or group this context creates: Entra (SCIM), sign-in, or an administrator. */
+export function recordSourceOf(ctx: ServiceContext): RecordSource {
+  return ctx.source === 'scim' ? 'scim' : ctx.source === 'sso' ? 'sso' : 'admin';
 }

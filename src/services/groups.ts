@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ServiceContext } from '../domain/context.js';
+import { recordSourceOf, type ServiceContext } from '../domain/context.js';
 import {
   ImmutableFieldError,
   InvalidInputError,
@@ -7,7 +7,7 @@ import {
   PreconditionFailedError,
 } from '../domain/errors.js';
 import type { GroupFilter } from '../domain/filter.js';
-import type { Group, Membership, Page, RecordSource, User } from '../domain/types.js';
+import type { Group, Membership, Page, User } from '../domain/types.js';
 import { tenantRepositories } from '../db/repositories.js';
 import { recordAudit } from './audit.js';
 import { offsetPage, pageOfAll } from './paging.js';
@@ -36,10 +36,6 @@ export const entraOwnedGroupFields = ['displayName', 'externalId', 'members'] as
 /** At most this many member ids in one change (Entra sends batches far smaller). */
 export const maxMembersPerChange = 10_000;
 
-function recordSourceFor(ctx: ServiceContext): RecordSource {
-  return ctx.source === 'scim' ? 'scim' : 'admin';
-}
-
 function normalise(input: Partial<GroupInput>): GroupInput {
   return {
     displayName: requiredText(input.displayName, 'displayName').trim(),
@@ -61,13 +57,10 @@ function memberIds(ids: readonly string[] | undefined, path: string): string[] {
   return [...new Set(ids)];
 }
 
-/** Throws unless every id is a user of this tenant. One query for any number of ids. */
+/** Throws unless every id is a user of this tenant. One database command for any number of ids. */
 async function assertUsersExist(ctx: ServiceContext, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  const found = await tenantRepositories(ctx.tenantId).users.findByIds(ids);
-  if (found.length !== ids.length) {
-    const known = new Set(found.map((u) => u.id));
-    const missing = ids.filter((id) => !known.has(id));
+  const missing = await tenantRepositories(ctx.tenantId).users.missingIds(ids);
+  if (missing.length > 0) {
     throw new InvalidInputError(`no user with id ${JSON.stringify(missing[0])}`, 'members');
   }
 }
@@ -84,7 +77,7 @@ export async function createGroup(
   const group = await repos.groups.insert({
     id: randomUUID(),
     ...attrs,
-    source: recordSourceFor(ctx),
+    source: recordSourceOf(ctx),
     createdAt: now,
     updatedAt: now,
     version: 1,

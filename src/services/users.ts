@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ServiceContext } from '../domain/context.js';
+import { recordSourceOf, type ServiceContext } from '../domain/context.js';
 import {
   ImmutableFieldError,
   InvalidInputError,
@@ -7,7 +7,7 @@ import {
   PreconditionFailedError,
 } from '../domain/errors.js';
 import type { Filter, UserFilter } from '../domain/filter.js';
-import type { Email, Page, PhoneNumber, RecordSource, User } from '../domain/types.js';
+import type { Email, Page, PhoneNumber, User } from '../domain/types.js';
 import { tenantRepositories } from '../db/repositories.js';
 import { recordAudit } from './audit.js';
 import { offsetPage, pageOfAll } from './paging.js';
@@ -42,10 +42,6 @@ export const entraOwnedUserFields = [
   'department',
 ] as const;
 
-function recordSourceFor(ctx: ServiceContext): RecordSource {
-  return ctx.source === 'scim' ? 'scim' : ctx.source === 'sso' ? 'sso' : 'admin';
-}
-
 function normalise(
   input: UserInput,
 ): Omit<User, 'id' | 'tenantId' | 'source' | 'createdAt' | 'updatedAt' | 'version'> {
@@ -71,7 +67,7 @@ export async function createUser(ctx: ServiceContext, input: UserInput): Promise
   const user = await tenantRepositories(ctx.tenantId).users.insert({
     id: randomUUID(),
     ...normalise(input),
-    source: recordSourceFor(ctx),
+    source: recordSourceOf(ctx),
     createdAt: now,
     updatedAt: now,
     version: 1,

@@ -112,14 +112,13 @@ describe('SCIM database commands per request', () => {
     const { client } = await scimTenant(server);
     const c = client as ScimClient;
     const userName = `Shape-${randomUUID()}@X.com`;
-    const u = await ok(
-      c.post('/Users', {
-        userName,
-        emails: [{ value: userName, type: 'work' }],
-        phoneNumbers: [{ value: '+358 40 1234567', type: 'mobile' }],
-      }),
-    );
-    const id = (u as { body: { id: string } }).body.id;
+    const created = await c.post('/Users', {
+      userName,
+      emails: [{ value: userName, type: 'work' }],
+      phoneNumbers: [{ value: '+358 40 1234567', type: 'mobile' }],
+    });
+    expect(created.status, created.text).to.equal(201);
+    const id: string = created.body.id;
     const g = (await c.post('/Groups', { displayName: `G-${randomUUID()}`, members: [{ value: id }] })).body
       .id;
 
@@ -146,6 +145,24 @@ describe('SCIM database commands per request', () => {
         ok(c.groups(`id eq "${g}" and members[value eq "${id}"]`, '&excludedAttributes=members')),
       ),
     ).to.deep.equal(['memberships: _id', 'groups: _id']);
+    // Adding members checks them by their user references, each a lone _id; the users are not read.
+    const others = await Promise.all(
+      [1, 2, 3].map(
+        async (i) => (await c.post('/Users', { userName: `m${i}-${randomUUID()}@x.com` })).body.id,
+      ),
+    );
+    const addShapes = await queryShapes(() =>
+      ok(
+        c.patch(
+          `/Groups/${g}`,
+          patchOp({ op: 'Add', path: 'members', value: others.map((value) => ({ value })) }),
+        ),
+      ),
+    );
+    expect(addShapes.filter((x) => x.startsWith('userrefs'))).to.deep.equal(
+      others.map(() => 'userrefs: _id'),
+    );
+    expect(addShapes.filter((x) => x.startsWith('users'))).to.deep.equal([]);
     // Removing members narrows to the group's memberships by equality before matching the ids.
     const remove = await recorded(() =>
       ok(c.patch(`/Groups/${g}`, patchOp({ op: 'Remove', path: 'members', value: [{ value: id }] }))),
