@@ -27,12 +27,13 @@ import (
 func main() {
 	handler := flag.String("handler", "sqlite", "backend: sqlite or postgresql")
 	dataDir := flag.String("data-dir", "./.data", "directory for the SQLite backend's files")
-	postgresURL := flag.String("postgresql-url", "", "PostgreSQL URL for the postgresql backend")
 	listen := flag.String("listen", "127.0.0.1:0", "loopback address to listen on (port 0 picks a free port)")
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
 	flag.Parse()
 
-	if err := run(*handler, *dataDir, *postgresURL, *listen, *logLevel); err != nil {
+	// The PostgreSQL URL may hold a password: it comes from the environment, never from the command line (which
+	// every local user can read in the process list).
+	if err := run(*handler, *dataDir, os.Getenv("FERRETDB_POSTGRESQL_URL"), *listen, *logLevel); err != nil {
 		fmt.Fprintln(os.Stderr, "ferretdb-embedded:", err)
 		os.Exit(1)
 	}
@@ -70,7 +71,7 @@ func run(handler, dataDir, postgresURL, listen, logLevel string) error {
 		cfg.SQLiteURL = "file:" + abs + "/"
 	case "postgresql":
 		if postgresURL == "" {
-			return fmt.Errorf("-postgresql-url is required for the postgresql backend")
+			return fmt.Errorf("FERRETDB_POSTGRESQL_URL is required for the postgresql backend")
 		}
 		cfg.PostgreSQLURL = postgresURL
 	default:

@@ -17,6 +17,13 @@ const schema = z.object({
   PUBLIC_URL: optionalString.pipe(z.url().optional()),
   MONGODB_URI: optionalString,
   DATA_DIR: z.string().default('./.data'),
+  /** The embedded database keeps its data in this PostgreSQL database instead of SQLite files in DATA_DIR. */
+  EMBEDDED_POSTGRESQL_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL')
+      .optional(),
+  ),
   /** Where the zero-config database binary is built (go build output). */
   FERRETDB_BIN_DIR: z.string().default('./.cache/ferretdb'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

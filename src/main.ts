@@ -27,7 +27,11 @@ async function main(): Promise<void> {
     { announce: true },
   );
   logger.info(
-    { embedded: db.embedded, dataDir: db.embedded ? config.DATA_DIR : undefined },
+    {
+      embedded: db.embedded,
+      backend: db.embedded ? (config.EMBEDDED_POSTGRESQL_URL ? 'postgresql' : 'sqlite') : 'mongodb',
+      dataDir: db.embedded ? config.DATA_DIR : undefined,
+    },
     'database connected',
   );
   await bootstrap(config, logger);

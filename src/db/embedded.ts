@@ -83,9 +83,13 @@ export function ensureBinary(binDir: string, onProgress: (m: string) => void = (
 export async function startEmbeddedDatabase(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const bin = ensureBinary(opts.binDir, opts.onProgress);
   const args = opts.postgresqlUrl
-    ? ['-handler', 'postgresql', '-postgresql-url', opts.postgresqlUrl]
+    ? ['-handler', 'postgresql']
     : ['-handler', 'sqlite', '-data-dir', path.resolve(opts.dataDir ?? './.data')];
-  const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // The PostgreSQL URL (which may carry a password) goes through the environment, not the visible command line.
+  const env = opts.postgresqlUrl
+    ? { ...process.env, FERRETDB_POSTGRESQL_URL: opts.postgresqlUrl }
+    : process.env;
+  const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
 
   let stderr = '';
   child.stderr.setEncoding('utf8');

@@ -111,10 +111,10 @@ membershipSchema.index({ tenantId: 1, userId: 1 });
 
 /**
  * One small document per user, `_id` "<tenantId>/<userId>": which users exist, answerable for a batch of ids in one
- * command whose statements are each a lone `_id` equality (see users.missingIds). A lone `_id` carries the tenant, so
- * every database answers it from its primary key: MongoDB and FerretDB/SQLite by index, FerretDB/PostgreSQL by a scan
- * of these small rows, where a batch lookup on users (`$in`) makes FerretDB read every user of the tenant. An index
- * of the users, never the truth: a missing reference is restored from users, and users win.
+ * command whose statements are each a lone `_id` equality (see users.missingIds). The `_id` carries the tenant, so
+ * every database answers each statement without reading users: MongoDB from its primary key, FerretDB inside SQLite
+ * or PostgreSQL over these small rows — where a batch lookup on users (`$in`) makes FerretDB read and decode every
+ * user of the tenant. An index of the users, never the truth: a missing reference is restored from users.
  */
 const userRefSchema = new Schema(
   {

@@ -154,8 +154,8 @@ export function tenantRepositories(tenantId: string) {
   };
   /**
    * The tenant's document with this `_id`, or undefined. Reads by `_id` alone and checks the tenant here: the same
-   * answer as `{_id, tenantId}`, but a lone `_id` equality is what FerretDB's SQLite backend answers from its
-   * primary-key index (any other filter reads the whole collection). Ids are unique across tenants.
+   * answer as `{_id, tenantId}`, but a lone `_id` equality is the one filter FerretDB's SQLite backend hands to
+   * SQLite (for any other it reads and decodes every document of the collection). Ids are unique across tenants.
    */
   const byId = async (model: { findOne(q: Q): { lean<T>(): PromiseLike<T | null> } }, id: string) => {
     const d = await model.findOne({ _id: id }).lean<Doc>();
@@ -218,15 +218,18 @@ export function tenantRepositories(tenantId: string) {
     },
     /**
      * The ids (of these, without repeats) that are not users of this tenant. One command whatever the number: a
-     * batch of no-op updates (`$setOnInsert`, no upsert) on the user references, each matched by a lone `_id`; the
+     * batch of no-op updates (`$setOnInsert` without upsert) of the user references, each matched by a lone `_id`; the
      * matched count says whether all exist. Only when some do not (bad input, or references written before they
      * existed) are the users themselves read, and any missing reference of an existing user restored.
      */
     async missingIds(ids: readonly string[]): Promise<string[]> {
       if (ids.length === 0) return [];
+      // updateMany, though each statement matches at most one reference: FerretDB keeps an updateOne statement's
+      // cursor, and with it a PostgreSQL connection, open until the whole command ends, so concurrent batches
+      // exhaust its connection pool and wait on each other for ever; an updateMany statement reads to the end.
       const res = await UserRefModel.collection.bulkWrite(
         ids.map((id) => ({
-          updateOne: { filter: { _id: userRefId(tenantId, id) }, update: { $setOnInsert: { userId: id } } },
+          updateMany: { filter: { _id: userRefId(tenantId, id) }, update: { $setOnInsert: { userId: id } } },
         })) as never[],
         { ordered: false },
       );

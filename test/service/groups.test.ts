@@ -85,6 +85,26 @@ describe('groups and memberships service (real database)', () => {
     expect(members.map((m) => m.userId).sort()).to.deep.equal(keep.map((u) => u.id).sort());
   });
 
+  it('keeps up with many large member changes at once', async () => {
+    const t = await makeTenant();
+    const ctx = ctxFor(t, 'scim');
+    const us = await users(ctx, 30);
+    const groups = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => createGroup(ctx, { displayName: `Parallel ${i}` })),
+    );
+    // 16 changes of 30 members each in flight together (Entra sends member PATCHes in parallel).
+    await Promise.all(
+      groups.map((g) =>
+        addMembers(
+          ctx,
+          g.id,
+          us.map((u) => u.id),
+        ),
+      ),
+    );
+    for (const g of groups) expect(await countGroupMembers(ctx, g.id)).to.equal(30);
+  });
+
   it('changes nothing when a member change names an unknown user or group', async () => {
     const t = await makeTenant();
     const ctx = ctxFor(t, 'scim');

@@ -14,6 +14,7 @@ describe('configuration', () => {
     for (const [env, name] of [
       [{ PORT: 'eighty' }, 'PORT'],
       [{ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL'],
+      [{ EMBEDDED_POSTGRESQL_URL: 'mysql://db/x' }, 'EMBEDDED_POSTGRESQL_URL'],
       [{ DIRECTORY_BOOTSTRAP_TENANT: 'Bad Slug' }, 'DIRECTORY_BOOTSTRAP_TENANT'],
       [
         { DIRECTORY_BOOTSTRAP_TENANT: 'ok', DIRECTORY_BOOTSTRAP_SCIM_TOKEN: 'short' },
