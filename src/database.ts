@@ -23,9 +23,9 @@ function runningEmbedded(dataDir: string): string | undefined {
 
 /**
  * Opens the database: MONGODB_URI when set, else the embedded FerretDB (built with Go on first use) over SQLite in
- * DATA_DIR, or over PostgreSQL when EMBEDDED_POSTGRESQL_URL is set. With `shareRunning`, a database already started by a running service on the same DATA_DIR is used
- * instead of starting a second server on the same files (the CLI does this). Returns a close function that also
- * stops an embedded server this call started.
+ * DATA_DIR, or over PostgreSQL when EMBEDDED_POSTGRESQL_URL is set. With `shareRunning`, a database already started
+ * by a running service on the same DATA_DIR is used instead of starting a second server on the same files (the CLI
+ * does this). Returns a close function that also stops an embedded server this call started.
  */
 export async function openDatabase(
   config: Pick<Config, 'MONGODB_URI' | 'DATA_DIR' | 'FERRETDB_BIN_DIR' | 'EMBEDDED_POSTGRESQL_URL'>,

@@ -142,6 +142,10 @@ function keyset(sortField: string, after?: { key: string; id: string }): Q | und
   return { $or: [{ [sortField]: { $gt: after.key } }, { [sortField]: after.key, _id: { $gt: after.id } }] };
 }
 
+/** What byId/byIds need of a model (any of ours). */
+type ReadById = { findOne(q: Q): { lean<T>(): PromiseLike<T | null> } };
+type ReadMany = { find(q: Q): { batchSize(n: number): { lean<T>(): PromiseLike<T> } } };
+
 export function tenantRepositories(tenantId: string) {
   /** Writes the references of these users; ones that exist already are left alone. */
   const insertRefs = async (userIds: readonly string[]) => {
@@ -158,9 +162,18 @@ export function tenantRepositories(tenantId: string) {
    * answer as `{_id, tenantId}`, but a lone `_id` equality is the one filter FerretDB's SQLite backend hands to
    * SQLite (for any other it reads and decodes every document of the collection). Ids are unique across tenants.
    */
-  const byId = async (model: { findOne(q: Q): { lean<T>(): PromiseLike<T | null> } }, id: string) => {
+  const byId = async (model: ReadById, id: string) => {
     const d = await model.findOne({ _id: id }).lean<Doc>();
     return d && d.tenantId === tenantId ? d : undefined;
+  };
+  /** The tenant's documents with these ids, in one command: a lone `_id` (byId) for one, `$in` for more. */
+  const byIds = async (model: ReadById & ReadMany, ids: readonly string[]): Promise<Doc[]> => {
+    if (ids.length === 0) return [];
+    if (ids.length === 1) return [await byId(model, ids[0]!)].filter((d) => d !== undefined);
+    return model
+      .find({ tenantId, _id: { $in: [...ids] } })
+      .batchSize(oneBatch(ids.length))
+      .lean<Doc[]>();
   };
   const users = {
     async insert(user: Omit<User, 'tenantId'>): Promise<User> {
@@ -178,12 +191,7 @@ export function tenantRepositories(tenantId: string) {
       return d ? toUser(d) : undefined;
     },
     async findByIds(ids: readonly string[]): Promise<User[]> {
-      if (ids.length === 0) return [];
-      if (ids.length === 1) return [await users.findById(ids[0]!)].filter((u) => u !== undefined);
-      const docs = await UserModel.find({ tenantId, _id: { $in: [...ids] } })
-        .batchSize(oneBatch(ids.length))
-        .lean<Doc[]>();
-      return docs.map(toUser);
+      return (await byIds(UserModel, ids)).map(toUser);
     },
     async findByUserName(userName: string): Promise<User | undefined> {
       const d = await UserModel.findOne({ userNameLower: userName.toLowerCase(), tenantId }).lean<Doc>();
@@ -319,12 +327,7 @@ export function tenantRepositories(tenantId: string) {
       return d ? toGroup(d) : undefined;
     },
     async findByIds(ids: readonly string[]): Promise<Group[]> {
-      if (ids.length === 0) return [];
-      if (ids.length === 1) return [await groups.findById(ids[0]!)].filter((g) => g !== undefined);
-      const docs = await GroupModel.find({ tenantId, _id: { $in: [...ids] } })
-        .batchSize(oneBatch(ids.length))
-        .lean<Doc[]>();
-      return docs.map(toGroup);
+      return (await byIds(GroupModel, ids)).map(toGroup);
     },
     async findByExternalIds(externalIds: readonly string[]): Promise<Group[]> {
       if (externalIds.length === 0) return [];
