@@ -19,8 +19,12 @@ export async function connectDatabase(uri: string, dbName?: string): Promise<voi
   await ensureIndexes();
 }
 
-export async function ensureIndexes(): Promise<void> {
-  for (const model of allModels) {
+/** Creates every collection and index the models declare, on the one connection or on `conn`. */
+export async function ensureIndexes(conn?: mongoose.Connection): Promise<void> {
+  const models = conn
+    ? allModels.map((m) => conn.model(m.modelName, m.schema, m.collection.collectionName))
+    : allModels;
+  for (const model of models) {
     await model.createCollection().catch((err: { codeName?: string; code?: number }) => {
       if (err.codeName !== 'NamespaceExists' && err.code !== 48) throw err;
     });

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +46,14 @@ export class EmbeddedDatabaseError extends Error {}
 /** Builds the binary when missing or when its sources changed; returns its path. */
 export function ensureBinary(binDir: string, onProgress: (m: string) => void = () => {}): string {
   const hash = createHash('sha256');
-  for (const f of ['go.mod', 'go.sum', 'main.go']) hash.update(readFileSync(path.join(sourceDir, f)));
+  const sources = [
+    'go.mod',
+    'go.sum',
+    ...readdirSync(sourceDir)
+      .filter((f) => f.endsWith('.go'))
+      .sort(),
+  ];
+  for (const f of sources) hash.update(f).update(readFileSync(path.join(sourceDir, f)));
   const bin = path.resolve(projectRoot, binDir, `ferretdb-embedded-${hash.digest('hex').slice(0, 12)}`);
   if (existsSync(bin)) return bin;
 

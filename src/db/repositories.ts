@@ -102,6 +102,12 @@ export interface ListOptions {
 
 const userUnique = { userNameLower: 'userName', _id: 'id' };
 const groupUnique = { displayNameLower: 'displayName', _id: 'id' };
+/**
+ * A replacement keeps its `_id`, so the name is the one unique key it can collide on — and the only way to tell on
+ * FerretDB/PostgreSQL, whose message names a truncated index ("…_tenantid___usernam_…").
+ */
+const userReplaceUnique = { userNameLower: 'userName' };
+const groupReplaceUnique = { displayNameLower: 'displayName' };
 
 export function membershipId(groupId: string, userId: string): string {
   return `${groupId}:${userId}`;
@@ -216,7 +222,7 @@ export function tenantRepositories(tenantId: string) {
         );
         return res.matchedCount === 1 ? user : undefined;
       } catch (err) {
-        throw mapStorageError(err, 'user', userUnique);
+        throw mapStorageError(err, 'user', userReplaceUnique);
       }
     },
     async delete(id: string): Promise<boolean> {
@@ -346,7 +352,7 @@ export function tenantRepositories(tenantId: string) {
         );
         return res.matchedCount === 1 ? group : undefined;
       } catch (err) {
-        throw mapStorageError(err, 'group', groupUnique);
+        throw mapStorageError(err, 'group', groupReplaceUnique);
       }
     },
     /** Marks a group changed (membership edits) and returns it; undefined when it does not exist. */

@@ -1,6 +1,9 @@
 import { expect } from 'chai';
-import { commandCounter } from '../../src/db/connection.js';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import mongoose from 'mongoose';
+import { commandCounter, ensureIndexes } from '../../src/db/connection.js';
+import { projectRoot, startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded.js';
 import { patchOp, scimTenant, startServer, type ScimClient, type TestServer } from './helpers.js';
 
 /**
@@ -38,6 +41,12 @@ async function queryShapes(run: () => Promise<unknown>): Promise<string[]> {
   });
 }
 
+async function ok<R extends { status: number; text: string }>(res: Promise<R>): Promise<R> {
+  const r = await res;
+  expect(r.status, r.text).to.be.lessThan(300);
+  return r;
+}
+
 describe('SCIM database commands per request', () => {
   let server: TestServer;
   before(async () => {
@@ -46,12 +55,6 @@ describe('SCIM database commands per request', () => {
   after(async () => {
     await server.close();
   });
-
-  async function ok(res: Promise<{ status: number; text: string }>) {
-    const r = await res;
-    expect(r.status, r.text).to.be.lessThan(300);
-    return r;
-  }
 
   it('stays within the targets whatever the size of the group or the change', async () => {
     const { client } = await scimTenant(server);
@@ -173,5 +176,124 @@ describe('SCIM database commands per request', () => {
     const deletes = remove.filters().filter((f) => f.command === 'delete');
     expect(deletes).to.have.length(1);
     expect(deletes[0]!.filter).to.include({ groupId: g });
+  });
+});
+
+/**
+ * FerretDB over PostgreSQL hands PostgreSQL a filter's top-level equalities as `_jsonb->'field' @> value`, which
+ * its own btree indexes cannot answer; the embedded database mirrors each indexed field as a GIN index that can
+ * (ferretdb/pgindexes.go). Every query an Entra cycle sends with an equality beyond the tenant must be answered
+ * through one — checked with PostgreSQL's own plans (FerretDB's `explain`) on a dedicated FerretDB/PostgreSQL,
+ * whatever database the rest of the suite uses.
+ */
+describe('SCIM queries on FerretDB/PostgreSQL', () => {
+  const pgUrl = process.env.TEST_FERRETDB_POSTGRESQL_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  let server: TestServer;
+  let pg: EmbeddedDatabase;
+  let conn: mongoose.Connection;
+  before(async function () {
+    this.timeout(120_000);
+    server = await startServer();
+    pg = await startEmbeddedDatabase({
+      postgresqlUrl: pgUrl,
+      binDir: path.join(projectRoot, '.cache/ferretdb'),
+    });
+    conn = await mongoose.createConnection(pg.uri, { dbName: 'directory_test_indexes' }).asPromise();
+    await conn.dropDatabase();
+    await ensureIndexes(conn);
+  });
+  after(async () => {
+    await server?.close();
+    await conn?.close();
+    await pg?.stop();
+  });
+
+  /** Whether PostgreSQL would read through an index for this find (false: it reads the whole table). */
+  async function usesIndex(collection: string, filter: Record<string, unknown>): Promise<boolean> {
+    const res = await conn.db!.command({ explain: { find: collection, filter }, verbosity: 'queryPlanner' });
+    return /"Node Type":"(Bitmap )?Index (Only )?Scan"/.test(JSON.stringify(res.queryPlanner));
+  }
+
+  it('finds every row an Entra cycle looks up through an index, not by reading the table', async function () {
+    this.timeout(60_000);
+    const { client } = await scimTenant(server);
+    const c = client as ScimClient;
+    // Entra's cycle, recorded: lookups, creates, reads, updates, member changes, the membership query, deletes.
+    const counter = commandCounter({ excludeCollections: batchedCollections });
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const userName = `ix${i}-${randomUUID()}@x.com`;
+        await ok(c.users(`userName eq "${userName}"`));
+        const created = await ok(
+          c.post('/Users', {
+            userName,
+            externalId: `ext-${i}`,
+            emails: [{ value: userName, type: 'work' }],
+            phoneNumbers: [{ value: `+358 40 000000${i}`, type: 'mobile' }],
+          }),
+        );
+        ids.push(created.body.id);
+      }
+      await ok(c.users(`externalId eq "ext-1"`));
+      await ok(c.users(`emails[type eq "work"].value eq "IX0@X.COM"`));
+      await ok(c.users('phoneNumbers[type eq "mobile"].value eq "+358 40 0000001"'));
+      await ok(c.get(`/Users/${ids[0]}`));
+      await ok(c.patch(`/Users/${ids[0]}`, patchOp({ op: 'Replace', path: 'active', value: 'False' })));
+      const displayName = `G-${randomUUID()}`;
+      await ok(c.groups(`displayName eq "${displayName}"`, '&excludedAttributes=members'));
+      const g = (await ok(c.post('/Groups', { displayName }))).body.id;
+      await ok(
+        c.patch(
+          `/Groups/${g}`,
+          patchOp({ op: 'Add', path: 'members', value: ids.map((value) => ({ value })) }),
+        ),
+      );
+      await ok(c.groups(`id eq "${g}" and members[value eq "${ids[1]}"]`, '&excludedAttributes=members'));
+      await ok(c.patch(`/Groups/${g}`, patchOp({ op: 'Remove', path: `members[value eq "${ids[1]}"]` })));
+      await ok(
+        c.patch(`/Groups/${g}`, patchOp({ op: 'Replace', path: 'displayName', value: `${displayName}-2` })),
+      );
+      await ok(c.delete(`/Users/${ids[2]}`));
+      await ok(c.delete(`/Groups/${g}`));
+    } finally {
+      counter.stop();
+    }
+    // The queries PostgreSQL is handed something selective for: a top-level scalar equality beyond the tenant.
+    const selective = counter
+      .filters()
+      .filter(({ filter }) =>
+        Object.entries(filter).some(
+          ([k, v]) =>
+            k !== 'tenantId' && !k.startsWith('$') && ['string', 'number', 'boolean'].includes(typeof v),
+        ),
+      );
+    const collections = [...new Set(selective.map((f) => f.collection))];
+    expect(collections).to.include.members(['users', 'groups', 'memberships', 'userrefs']);
+    // Enough rows that reading the table would cost more than an index (PostgreSQL sizes empty tables differently).
+    const filler = 'x'.repeat(400);
+    for (const name of collections) {
+      await conn.db!.collection(name).insertMany(
+        Array.from({ length: 2000 }, (_, i) => ({
+          _id: `filler-${i}`,
+          tenantId: 'filler',
+          filler,
+        })) as never[],
+      );
+    }
+    // The mirror runs every second: wait for it to have seen the collections' indexes.
+    const deadline = Date.now() + 20_000;
+    let scanned = selective;
+    while (Date.now() < deadline) {
+      const verdicts = await Promise.all(selective.map((f) => usesIndex(f.collection, f.filter)));
+      scanned = selective.filter((_, i) => !verdicts[i]);
+      if (scanned.length === 0) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(
+      scanned.map((f) => `${f.command} ${f.collection} ${JSON.stringify(f.filter)}`),
+      'read the whole table',
+    ).to.deep.equal([]);
+    expect(selective.length).to.be.greaterThan(15);
   });
 });
