@@ -73,7 +73,11 @@ func run(handler, dataDir, postgresURL, listen, logLevel string) error {
 		if postgresURL == "" {
 			return fmt.Errorf("FERRETDB_POSTGRESQL_URL is required for the postgresql backend")
 		}
-		cfg.PostgreSQLURL = postgresURL
+		u, err := withCustomPlans(postgresURL)
+		if err != nil {
+			return err
+		}
+		cfg.PostgreSQLURL = u
 	default:
 		return fmt.Errorf("unknown -handler %q (sqlite or postgresql)", handler)
 	}
@@ -94,6 +98,9 @@ func run(handler, dataDir, postgresURL, listen, logLevel string) error {
 
 	done := make(chan error, 1)
 	go func() { done <- f.Run(ctx) }()
+	if handler == "postgresql" {
+		go mirrorIndexes(ctx, postgresURL, time.Second, logger)
+	}
 
 	uri := f.MongoDBURI()
 	if err := waitForListener(ctx, uri, done); err != nil {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"log/slog"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -133,4 +134,22 @@ func ginIndexName(table, field string) string {
 
 func quoteLiteral(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// withCustomPlans asks PostgreSQL to plan each of FerretDB's statements for its values. FerretDB prepares and
+// reuses statements whose field names are parameters (`_jsonb->$1 @> $2`), shared by lookups of different fields;
+// a generic plan, which PostgreSQL may settle on after a few runs on a small table, cannot use an index on
+// `_jsonb->'field'` and reads the whole table from then on.
+func withCustomPlans(postgresURL string) (string, error) {
+	u, err := url.Parse(postgresURL)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		// Not err itself: it quotes the URL, password included.
+		return "", fmt.Errorf("FERRETDB_POSTGRESQL_URL must be a postgres:// URL")
+	}
+	q := u.Query()
+	if !q.Has("plan_cache_mode") {
+		q.Set("plan_cache_mode", "force_custom_plan")
+	}
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }
