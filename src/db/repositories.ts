@@ -132,6 +132,15 @@ function oneBatch(n: number): number {
   return Math.min(Math.max(n + 1, 2), 100_000);
 }
 
+/**
+ * The condition "equals one of `values`". A single value is a plain equality: FerretDB hands an equality to its
+ * storage (an index lookup on PostgreSQL, see ferretdb/pgindexes.go) but evaluates `$in` itself, over every document
+ * the rest of the filter leaves. DataLoaders and membership filters often ask for one.
+ */
+function anyOf(values: readonly string[]): string | { $in: string[] } {
+  return values.length === 1 ? values[0]! : { $in: [...values] };
+}
+
 /** Mongo filter that pins the tenant; callers' conditions are combined under $and. */
 function scoped(tenantId: string, q?: Q): Q {
   if (!q || Object.keys(q).length === 0) return { tenantId };
@@ -337,7 +346,7 @@ export function tenantRepositories(tenantId: string) {
     },
     async findByExternalIds(externalIds: readonly string[]): Promise<Group[]> {
       if (externalIds.length === 0) return [];
-      const docs = await GroupModel.find({ tenantId, externalId: { $in: [...externalIds] } })
+      const docs = await GroupModel.find({ externalId: anyOf(externalIds), tenantId })
         .batchSize(oneBatch(externalIds.length))
         .lean<Doc[]>();
       return docs.map(toGroup);
@@ -422,7 +431,7 @@ export function tenantRepositories(tenantId: string) {
       const res = await MembershipModel.collection.deleteMany({
         groupId,
         tenantId,
-        _id: { $in: ids },
+        _id: anyOf(ids),
       } as never);
       return res.deletedCount;
     },
@@ -461,7 +470,7 @@ export function tenantRepositories(tenantId: string) {
     /** All memberships of several users in one query (DataLoader batches). */
     async listByUsers(userIds: readonly string[]): Promise<Membership[]> {
       if (userIds.length === 0) return [];
-      return MembershipModel.find({ tenantId, userId: { $in: [...userIds] } })
+      return MembershipModel.find({ userId: anyOf(userIds), tenantId })
         .batchSize(oneBatch(50_000))
         .select({ _id: 0, groupId: 1, userId: 1, createdAt: 1 })
         .lean<Membership[]>();
@@ -471,7 +480,7 @@ export function tenantRepositories(tenantId: string) {
       groupIds: readonly string[],
       opts: { afterUserId?: string | undefined; limit: number },
     ): Promise<string[]> {
-      const where: Q = { tenantId, groupId: { $in: [...groupIds] } };
+      const where: Q = { groupId: anyOf(groupIds), tenantId };
       if (opts.afterUserId) where.userId = { $gt: opts.afterUserId };
       // A user in k of these groups appears k times in a row; over-fetch so a page still fills after de-duplication.
       const docs = await MembershipModel.find(where)
@@ -491,7 +500,7 @@ export function tenantRepositories(tenantId: string) {
     async countByGroups(groupIds: readonly string[]): Promise<Map<string, number>> {
       if (groupIds.length === 0) return new Map();
       const rows = await MembershipModel.aggregate<{ _id: string; n: number }>([
-        { $match: { tenantId, groupId: { $in: [...groupIds] } } },
+        { $match: { groupId: anyOf(groupIds), tenantId } },
         { $group: { _id: '$groupId', n: { $sum: 1 } } },
       ]).option({ batchSize: oneBatch(groupIds.length) });
       return new Map(rows.map((r) => [r._id, r.n]));
@@ -524,9 +533,9 @@ export function tenantRepositories(tenantId: string) {
       if (f.kind === 'and' || f.kind === 'or') for (const c of f.filters) await visit(c);
       else if (f.kind === 'not') await visit(f.filter);
       else if (f.kind === 'hasMember' && kind === 'group') {
-        resolved.set(f, { _id: { $in: await memberships.groupIdsOfUser(f.userId) } });
+        resolved.set(f, { _id: anyOf(await memberships.groupIdsOfUser(f.userId)) });
       } else if (f.kind === 'memberOf' && kind === 'user') {
-        resolved.set(f, { _id: { $in: await memberships.userIdsOfGroup(f.groupId, 100_000) } });
+        resolved.set(f, { _id: anyOf(await memberships.userIdsOfGroup(f.groupId, 100_000)) });
       }
     };
     await visit(filter);
