@@ -50,7 +50,7 @@ export function ensureBinary(binDir: string, onProgress: (m: string) => void = (
     'go.mod',
     'go.sum',
     ...readdirSync(sourceDir)
-      .filter((f) => f.endsWith('.go'))
+      .filter((f) => f.endsWith('.go') && !f.endsWith('_test.go'))
       .sort(),
   ];
   for (const f of sources) hash.update(f).update(readFileSync(path.join(sourceDir, f)));
