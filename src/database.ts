@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.js';
 import { connectDatabase, disconnectDatabase } from './db/connection.js';
@@ -54,8 +54,11 @@ export async function openDatabase(
     await db.stop();
     throw err;
   }
-  if (opts.announce)
+  if (opts.announce) {
+    // Over PostgreSQL the embedded database keeps no files, so nothing has created DATA_DIR yet.
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     writeFileSync(announcementFile(dataDir), JSON.stringify({ uri: db.uri, pid: process.pid }));
+  }
   return {
     uri: db.uri,
     embedded: true,

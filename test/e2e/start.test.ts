@@ -111,6 +111,51 @@ describe('service start-up, bootstrap, CLI and shutdown (separate processes)', f
     expect(existsSync(path.join(dataDir, 'embedded-database.json'))).to.equal(false);
   });
 
+  it('keeps the embedded database in PostgreSQL with EMBEDDED_POSTGRESQL_URL, in a DATA_DIR not made yet', async () => {
+    // A PostgreSQL database of its own, dropped afterwards (psql comes with the PostgreSQL the suite needs anyway).
+    const server = new URL(
+      process.env.TEST_FERRETDB_POSTGRESQL_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    );
+    const database = `directory_e2e_${process.pid}_${Date.now()}`;
+    const psql = (sql: string, on: URL = server) => {
+      const res = spawnSync('psql', [on.href, '-v', 'ON_ERROR_STOP=1', '-qtAc', sql], { encoding: 'utf8' });
+      expect(res.status, res.stderr).to.equal(0);
+      return res.stdout;
+    };
+    psql(`CREATE DATABASE ${database}`);
+    const url = new URL(server.href);
+    url.pathname = `/${database}`;
+    const freshDir = path.join(dataDir, 'not-made-yet');
+    const env = {
+      DATA_DIR: freshDir,
+      EMBEDDED_POSTGRESQL_URL: url.href,
+      DIRECTORY_BOOTSTRAP_TENANT: 'northwind',
+    };
+    try {
+      const { child, url: base } = await startService(env);
+      try {
+        expect((await fetch(`${base}/readyz`)).status).to.equal(200);
+        expect(existsSync(path.join(freshDir, 'embedded-database.json'))).to.equal(true);
+        const list = cli(['tenant', 'list', '--json'], { DATA_DIR: freshDir });
+        expect(list.status, list.stderr).to.equal(0);
+        expect((JSON.parse(list.stdout) as { slug: string }[]).map((t) => t.slug)).to.deep.equal([
+          'northwind',
+        ]);
+      } finally {
+        child.kill('SIGTERM');
+      }
+      expect(await new Promise<number | null>((resolve) => child.once('exit', resolve))).to.equal(0);
+      // The data is in PostgreSQL (FerretDB keeps a database as a schema), not in files.
+      const tables = psql(
+        `SELECT count(*) FROM pg_tables WHERE schemaname = 'directory' AND tablename LIKE 'tenants_%'`,
+        url,
+      );
+      expect(tables.trim()).to.equal('1');
+    } finally {
+      psql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    }
+  });
+
   it('refuses bad configuration with a message that names the variable', () => {
     const res = spawnSync(process.execPath, [...tsxArgs, path.join(projectRoot, 'src/main.ts')], {
       cwd: projectRoot,
