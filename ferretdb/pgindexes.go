@@ -43,16 +43,24 @@ func mirrorIndexes(ctx context.Context, url string, interval time.Duration, logg
 	}()
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
+	// A failure that repeats every round is logged once, until something else happens.
+	var lastWarning string
+	warn := func(msg string, err error) {
+		if w := msg + err.Error(); w != lastWarning {
+			lastWarning = w
+			logger.Warn(msg, "error", err)
+		}
+	}
 	for {
 		if conn == nil || conn.IsClosed() {
 			c, err := pgx.Connect(ctx, url)
 			switch {
 			case err != nil:
-				logger.Warn("equality indexes: cannot connect to PostgreSQL", "error", err)
+				warn("equality indexes: cannot connect to PostgreSQL", err)
 			default:
 				// Building an index waits for the table's writers and makes later ones wait: never for long.
 				if _, err := c.Exec(ctx, `SET lock_timeout = '1s'`); err != nil {
-					logger.Warn("equality indexes: cannot set lock_timeout", "error", err)
+					warn("equality indexes: cannot set lock_timeout", err)
 					_ = c.Close(ctx)
 				} else {
 					conn = c
@@ -61,7 +69,9 @@ func mirrorIndexes(ctx context.Context, url string, interval time.Duration, logg
 		}
 		if conn != nil {
 			if err := mirrorOnce(ctx, conn, logger); err != nil && ctx.Err() == nil {
-				logger.Warn("equality indexes: round failed", "error", err)
+				warn("equality indexes: round failed", err)
+			} else {
+				lastWarning = ""
 			}
 		}
 		select {
