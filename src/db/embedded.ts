@@ -1,6 +1,20 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -43,17 +57,24 @@ export interface EmbeddedDatabase {
 
 export class EmbeddedDatabaseError extends Error {}
 
+const patchDir = path.join(sourceDir, '_patch');
+const ferretdbModule = 'github.com/FerretDB/FerretDB';
+
+/** Every file the binary is built from, relative to `ferretdb/`, in a stable order (tests excluded). */
+function buildInputs(): string[] {
+  const program = readdirSync(sourceDir).filter(
+    (f) => f === 'go.mod' || f === 'go.sum' || (f.endsWith('.go') && !f.endsWith('_test.go')),
+  );
+  const patch = readdirSync(patchDir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => statSync(path.join(patchDir, f)).isFile())
+    .map((f) => path.join('_patch', f));
+  return [...program, ...patch].sort();
+}
+
 /** Builds the binary when missing or when its sources changed; returns its path. */
 export function ensureBinary(binDir: string, onProgress: (m: string) => void = () => {}): string {
   const hash = createHash('sha256');
-  const sources = [
-    'go.mod',
-    'go.sum',
-    ...readdirSync(sourceDir)
-      .filter((f) => f.endsWith('.go') && !f.endsWith('_test.go'))
-      .sort(),
-  ];
-  for (const f of sources) hash.update(f).update(readFileSync(path.join(sourceDir, f)));
+  for (const f of buildInputs()) hash.update(f).update(readFileSync(path.join(sourceDir, f)));
   const bin = path.resolve(projectRoot, binDir, `ferretdb-embedded-${hash.digest('hex').slice(0, 12)}`);
   if (existsSync(bin)) return bin;
 
@@ -70,20 +91,66 @@ export function ensureBinary(binDir: string, onProgress: (m: string) => void = (
   );
   const started = Date.now();
   const tmp = `${bin}.tmp-${process.pid}`;
-  const build = spawnSync('go', ['build', '-trimpath', '-o', tmp, '.'], {
-    cwd: sourceDir,
-    encoding: 'utf8',
-    env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
-  });
-  if (build.status !== 0) {
-    throw new EmbeddedDatabaseError(
-      `building the embedded database failed (go build in ${sourceDir}):\n${build.stderr}\n` +
-        'Set MONGODB_URI to use an existing MongoDB server instead.',
-    );
-  }
+  build(tmp);
   renameSync(tmp, bin);
   onProgress(`embedded database built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return bin;
+}
+
+/**
+ * Builds `ferretdb/` into `out` against a copy of FerretDB's module with the changes in `ferretdb/_patch` (see its
+ * README), in a temporary directory: the program's files, FerretDB's source from the module cache (downloaded
+ * from the module proxy when missing) with the files of `_patch/add` added and `_patch/pushdown.patch` applied, and
+ * a `replace` that points the program at that copy.
+ */
+function build(out: string): void {
+  const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' };
+  const run = (what: string, cmd: string, args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}) => {
+    const res = spawnSync(cmd, args, { cwd, env: { ...env, ...extraEnv }, encoding: 'utf8' });
+    if (res.error || res.status !== 0) {
+      throw new EmbeddedDatabaseError(
+        `building the embedded database failed: ${what}:\n${res.stderr || String(res.error)}\n` +
+          'Set MONGODB_URI to use an existing MongoDB server instead.',
+      );
+    }
+    return res.stdout;
+  };
+  const work = mkdtempSync(path.join(tmpdir(), 'ferretdb-build-'));
+  try {
+    for (const f of buildInputs().filter((f) => !f.startsWith('_patch'))) {
+      copyFileSync(path.join(sourceDir, f), path.join(work, f));
+    }
+    const { Dir } = JSON.parse(
+      run('downloading FerretDB', 'go', ['mod', 'download', '-json', ferretdbModule], sourceDir),
+    ) as { Dir: string };
+    const src = path.join(work, 'ferretdb-src');
+    cpSync(Dir, src, { recursive: true });
+    makeWritable(src); // the module cache is read-only
+    cpSync(path.join(patchDir, 'add'), src, { recursive: true });
+    // Outside any repository, git apply is a plain patch tool; the ceiling keeps it from finding one above.
+    run(
+      'applying ferretdb/_patch/pushdown.patch',
+      'git',
+      ['apply', '-p1', path.join(patchDir, 'pushdown.patch')],
+      src,
+      {
+        GIT_CEILING_DIRECTORIES: work,
+      },
+    );
+    appendFileSync(path.join(work, 'go.mod'), `\nreplace ${ferretdbModule} => ./ferretdb-src\n`);
+    run('go build', 'go', ['build', '-trimpath', '-o', out, '.'], work);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function makeWritable(dir: string): void {
+  chmodSync(dir, 0o755);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) makeWritable(p);
+    else chmodSync(p, 0o644);
+  }
 }
 
 /** Starts FerretDB on a free loopback port and resolves once it accepts connections. */
