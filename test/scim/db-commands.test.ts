@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { commandCounter, ensureIndexes } from '../../src/db/connection.js';
@@ -179,46 +181,71 @@ describe('SCIM database commands per request', () => {
   });
 });
 
+type Recorded = { command: string; collection: string; filter: Record<string, unknown> };
+
+const isText = (v: unknown) => typeof v === 'string';
+/** `{$in: [strings]}` with at least one. */
+const isTextIn = (v: unknown) =>
+  typeof v === 'object' &&
+  v !== null &&
+  Object.keys(v).length === 1 &&
+  Array.isArray((v as { $in?: unknown }).$in) &&
+  (v as { $in: unknown[] }).$in.length > 0 &&
+  (v as { $in: unknown[] }).$in.every(isText);
+
 /**
- * FerretDB over PostgreSQL hands PostgreSQL a filter's top-level equalities as `_jsonb->'field' @> value`, which
- * its own btree indexes cannot answer; the embedded database mirrors each indexed field as a GIN index that can
- * (ferretdb/pgindexes.go). Every query an Entra cycle sends with an equality beyond the tenant must be answered
- * through one — checked with PostgreSQL's own plans (FerretDB's `explain`) on a dedicated FerretDB/PostgreSQL,
- * whatever database the rest of the suite uses.
+ * The embedded database's storage answers these from an index (ferretdb/pgindexes.go keeps GIN indexes on
+ * PostgreSQL; ferretdb/_patch hands `_id` and `$in` conditions down). What "selective" means per backend:
+ * PostgreSQL gets every top-level equality and string `$in` beyond the tenant; SQLite only `_id`.
  */
-describe('SCIM queries on FerretDB/PostgreSQL', () => {
-  const pgUrl = process.env.TEST_FERRETDB_POSTGRESQL_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  let server: TestServer;
-  let pg: EmbeddedDatabase;
-  let conn: mongoose.Connection;
+const backends = {
+  PostgreSQL: {
+    start: () =>
+      startEmbeddedDatabase({
+        postgresqlUrl: process.env.TEST_FERRETDB_POSTGRESQL_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+        binDir: path.join(projectRoot, '.cache/ferretdb'),
+      }),
+    selective: (f: Recorded) =>
+      Object.entries(f.filter).some(
+        ([k, v]) =>
+          k !== 'tenantId' &&
+          !k.startsWith('$') &&
+          (['string', 'number', 'boolean'].includes(typeof v) || isTextIn(v)),
+      ),
+    indexed: (plan: string) => /"Node Type":"(Bitmap )?Index (Only )?Scan"/.test(plan),
+  },
+  SQLite: {
+    start: () =>
+      startEmbeddedDatabase({
+        dataDir: mkdtempSync(path.join(tmpdir(), 'directory-sqlite-plans-')),
+        binDir: path.join(projectRoot, '.cache/ferretdb'),
+      }),
+    selective: (f: Recorded) => isText(f.filter._id) || isTextIn(f.filter._id),
+    indexed: (plan: string) => /SEARCH \S+ USING (COVERING )?INDEX/.test(plan),
+  },
+};
+
+/**
+ * Every query an Entra cycle sends that the storage can narrow must be answered through an index, not by reading
+ * the table — checked with the storage's own plans (FerretDB's `explain`) on a dedicated embedded database of each
+ * backend, whatever database the rest of the suite uses.
+ */
+describe('SCIM queries on the embedded database: read through indexes', () => {
+  let recorded: Recorded[];
   before(async function () {
     this.timeout(120_000);
-    server = await startServer();
-    pg = await startEmbeddedDatabase({
-      postgresqlUrl: pgUrl,
-      binDir: path.join(projectRoot, '.cache/ferretdb'),
-    });
-    conn = await mongoose.createConnection(pg.uri, { dbName: 'directory_test_indexes' }).asPromise();
-    await conn.dropDatabase();
-    await ensureIndexes(conn);
-  });
-  after(async () => {
-    await server?.close();
-    await conn?.close();
-    await pg?.stop();
+    const server = await startServer();
+    try {
+      recorded = await entraCycle(server);
+    } finally {
+      await server.close();
+    }
   });
 
-  /** Whether PostgreSQL would read through an index for this find (false: it reads the whole table). */
-  async function usesIndex(collection: string, filter: Record<string, unknown>): Promise<boolean> {
-    const res = await conn.db!.command({ explain: { find: collection, filter }, verbosity: 'queryPlanner' });
-    return /"Node Type":"(Bitmap )?Index (Only )?Scan"/.test(JSON.stringify(res.queryPlanner));
-  }
-
-  it('finds every row an Entra cycle looks up through an index, not by reading the table', async function () {
-    this.timeout(60_000);
+  /** Lookups, creates, reads, updates, member changes, the membership query and deletes, as Entra sends them. */
+  async function entraCycle(server: TestServer): Promise<Recorded[]> {
     const { client } = await scimTenant(server);
     const c = client as ScimClient;
-    // Entra's cycle, recorded: lookups, creates, reads, updates, member changes, the membership query, deletes.
     const counter = commandCounter({ excludeCollections: batchedCollections });
     try {
       const ids: string[] = [];
@@ -250,6 +277,8 @@ describe('SCIM queries on FerretDB/PostgreSQL', () => {
         ),
       );
       await ok(c.groups(`id eq "${g}" and members[value eq "${ids[1]}"]`, '&excludedAttributes=members'));
+      // A group read with its members: the members' users in one batch read by ids.
+      await ok(c.get(`/Groups/${g}`));
       await ok(c.patch(`/Groups/${g}`, patchOp({ op: 'Remove', path: `members[value eq "${ids[1]}"]` })));
       await ok(
         c.patch(`/Groups/${g}`, patchOp({ op: 'Replace', path: 'displayName', value: `${displayName}-2` })),
@@ -259,41 +288,63 @@ describe('SCIM queries on FerretDB/PostgreSQL', () => {
     } finally {
       counter.stop();
     }
-    // The queries PostgreSQL is handed something selective for: a top-level scalar equality beyond the tenant.
-    const selective = counter
-      .filters()
-      .filter(({ filter }) =>
-        Object.entries(filter).some(
-          ([k, v]) =>
-            k !== 'tenantId' && !k.startsWith('$') && ['string', 'number', 'boolean'].includes(typeof v),
-        ),
-      );
-    const collections = [...new Set(selective.map((f) => f.collection))];
-    expect(collections).to.include.members(['users', 'groups', 'memberships', 'userrefs']);
-    // Enough rows that reading the table would cost more than an index (PostgreSQL sizes empty tables differently).
-    const filler = 'x'.repeat(400);
-    for (const name of collections) {
-      await conn.db!.collection(name).insertMany(
-        Array.from({ length: 2000 }, (_, i) => ({
-          _id: `filler-${i}`,
-          tenantId: 'filler',
-          filler,
-        })) as never[],
-      );
-    }
-    // The mirror runs every second: wait for it to have seen the collections' indexes.
-    const deadline = Date.now() + 20_000;
-    let scanned = selective;
-    while (Date.now() < deadline) {
-      const verdicts = await Promise.all(selective.map((f) => usesIndex(f.collection, f.filter)));
-      scanned = selective.filter((_, i) => !verdicts[i]);
-      if (scanned.length === 0) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    expect(
-      scanned.map((f) => `${f.command} ${f.collection} ${JSON.stringify(f.filter)}`),
-      'read the whole table',
-    ).to.deep.equal([]);
-    expect(selective.length).to.be.greaterThan(15);
-  });
+    return counter.filters();
+  }
+
+  for (const [name, backend] of Object.entries(backends)) {
+    describe(`FerretDB/${name}`, () => {
+      let db: EmbeddedDatabase;
+      let conn: mongoose.Connection;
+      before(async function () {
+        this.timeout(120_000);
+        db = await backend.start();
+        conn = await mongoose.createConnection(db.uri, { dbName: 'directory_test_plans' }).asPromise();
+        await conn.dropDatabase();
+        await ensureIndexes(conn);
+      });
+      after(async () => {
+        await conn?.close();
+        await db?.stop();
+      });
+
+      it('answers every query of an Entra cycle it can narrow from an index', async function () {
+        this.timeout(60_000);
+        const selective = recorded.filter(backend.selective);
+        expect(selective.length, 'queries it can narrow').to.be.greaterThan(name === 'SQLite' ? 10 : 20);
+        const collections = [...new Set(selective.map((f) => f.collection))];
+        expect(collections).to.include.members(['users', 'groups', 'memberships', 'userrefs']);
+        // Enough rows that reading the table would cost more than an index (PostgreSQL sizes empty tables
+        // differently).
+        const filler = 'x'.repeat(400);
+        for (const collection of collections) {
+          await conn
+            .db!.collection(collection)
+            .insertMany(
+              Array.from({ length: 2000 }, (_, i) => ({
+                _id: `filler-${i}`,
+                tenantId: 'filler',
+                filler,
+              })) as never[],
+            );
+        }
+        // PostgreSQL's GIN indexes are added by a mirror that runs every second: wait for it.
+        const deadline = Date.now() + 20_000;
+        let scanned = selective;
+        while (Date.now() < deadline) {
+          const plans = await Promise.all(
+            selective.map(({ collection, filter }) =>
+              conn.db!.command({ explain: { find: collection, filter }, verbosity: 'queryPlanner' }),
+            ),
+          );
+          scanned = selective.filter((_, i) => !backend.indexed(JSON.stringify(plans[i]!.queryPlanner)));
+          if (scanned.length === 0) break;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        expect(
+          scanned.map((f) => `${f.command} ${f.collection} ${JSON.stringify(f.filter)}`),
+          'read the whole table',
+        ).to.deep.equal([]);
+      });
+    });
+  }
 });
