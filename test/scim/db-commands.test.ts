@@ -317,15 +317,13 @@ describe('SCIM queries on the embedded database: read through indexes', () => {
         // differently).
         const filler = 'x'.repeat(400);
         for (const collection of collections) {
-          await conn
-            .db!.collection(collection)
-            .insertMany(
-              Array.from({ length: 2000 }, (_, i) => ({
-                _id: `filler-${i}`,
-                tenantId: 'filler',
-                filler,
-              })) as never[],
-            );
+          await conn.db!.collection(collection).insertMany(
+            Array.from({ length: 2000 }, (_, i) => ({
+              _id: `filler-${i}`,
+              tenantId: 'filler',
+              filler,
+            })) as never[],
+          );
         }
         // PostgreSQL's GIN indexes are added by a mirror that runs every second: wait for it.
         const deadline = Date.now() + 20_000;
