@@ -72,30 +72,45 @@ func directoryIDWhere(filter *types.Document) (string, []any) {
 	return fmt.Sprintf(` WHERE %s IN (%s)`, metadata.IDColumn, strings.Join(marks, ", ")), args
 }
 
-// directoryWhere is the WHERE clause of a query: through the `_id` index when the filter names an `_id`
-// (directoryIDWhere), else the filter's top-level string equalities and string `$in`s, tested by SQLite itself
-// (directoryValueWhere).
-func directoryWhere(filter *types.Document) (string, []any) {
+// directoryHasEqualityIndexes tells whether the collection's field has the equality indexes
+// (metadata.directoryEqualityIndexes): whether one of its FerretDB indexes has that field.
+func directoryHasEqualityIndexes(c *metadata.Collection, field string) bool {
+	for _, index := range c.Settings.Indexes {
+		for _, f := range metadata.DirectoryEqualityFields(index) {
+			if f == field {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// directoryWhere is the WHERE clause of a query on the collection: through the `_id` index when the filter names
+// an `_id` (directoryIDWhere), else the filter's top-level string equalities and string `$in`s (directoryValueWhere).
+func directoryWhere(filter *types.Document, c *metadata.Collection) (string, []any) {
 	if where, args := directoryIDWhere(filter); where != "" {
 		return where, args
 	}
-	return directoryValueWhere(filter)
+	return directoryValueWhere(filter, c)
 }
 
-// directoryPlainKey is a top-level field name that needs no quoting in a JSON path.
+// directoryPlainKey is a top-level field name that needs no quoting in a JSON path or an index name.
 var directoryPlainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // directoryValueWhere narrows a query by the filter's top-level conditions `field: "string"`, `field: {$eq:
-// "string"}` and `field: {$in: ["string", …]}`, each as "the field is the string, or is an array that holds it" —
-// MongoDB's equality — tested by SQLite on the stored JSON (`json_each` yields a scalar itself and an array's
-// elements). No index answers it, but SQLite tests a row in microseconds where FerretDB, which did not push these
-// down, decoded every document (about 0.2 ms each) to test it. A pre-filter, like directoryIDWhere.
-func directoryValueWhere(filter *types.Document) (string, []any) {
-	if filter == nil {
+// "string"}` and `field: {$in: ["string", …]}`: the field is one of the strings, or an array holding one — MongoDB's
+// equality. The first such condition on a field with equality indexes (directoryEqualityIndexes) is answered from
+// them: the rows whose value is the string, by one index, plus the rows whose value is an array, by the other,
+// tested element by element. Every other condition is tested by SQLite on the stored JSON (`json_each` yields a
+// scalar itself and an array's elements), microseconds a row, where FerretDB, which did not push these down,
+// decoded every document (about 0.2 ms each) to test it. A pre-filter, like directoryIDWhere.
+func directoryValueWhere(filter *types.Document, c *metadata.Collection) (string, []any) {
+	if filter == nil || c == nil {
 		return "", nil
 	}
 	var conds []string
 	var args []any
+	indexedUsed := false
 	iter := filter.Iterator()
 	defer iter.Close()
 	for {
@@ -111,9 +126,22 @@ func directoryValueWhere(filter *types.Document) (string, []any) {
 			continue
 		}
 		marks := strings.TrimSuffix(strings.Repeat("?, ", len(values)), ", ")
-		conds = append(conds, fmt.Sprintf(
+		elements := fmt.Sprintf(
 			`EXISTS (SELECT 1 FROM json_each(%s, '$.%s') WHERE value IN (%s))`, metadata.DefaultColumn, key, marks,
-		))
+		)
+		if !indexedUsed && directoryHasEqualityIndexes(c, key) {
+			indexedUsed = true
+			conds = append(conds, fmt.Sprintf(
+				`rowid IN (SELECT rowid FROM %[1]q WHERE %[2]s->>'$.%[3]s' IN (%[4]s) `+
+					`UNION ALL SELECT rowid FROM %[1]q WHERE json_type(%[2]s, '$.%[3]s') = 'array' AND %[5]s)`,
+				c.TableName, metadata.DefaultColumn, key, marks, elements,
+			))
+			for _, v := range values {
+				args = append(args, v)
+			}
+		} else {
+			conds = append(conds, elements)
+		}
 		for _, v := range values {
 			args = append(args, v)
 		}
