@@ -47,14 +47,6 @@ if (values.only !== undefined && !Object.hasOwn(suites, values.only)) {
   console.error(`--only must be one of: ${Object.keys(suites).join(', ')}`);
   process.exit(2);
 }
-if (!process.env.MONGODB_URI && !process.env.BENCH_FERRETDB_POSTGRESQL_URL && sizes.users > 2000) {
-  console.error(
-    `bench: FerretDB over SQLite answers only lookups by id from an index and reads every document for the rest: ` +
-      `at ${sizes.users} users expect hours. For the README's figures create a PostgreSQL database and set ` +
-      `BENCH_FERRETDB_POSTGRESQL_URL=postgres://…/<database> (or MONGODB_URI), or pass a smaller --users.`,
-  );
-}
-
 const started = Date.now();
 const bench = await startBench(sizes.concurrency);
 console.log(
