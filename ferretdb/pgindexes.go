@@ -25,7 +25,9 @@ import (
 
 // Fields never mirrored: the tenant key (every row of a one-tenant database matches it, so its index would cost
 // every write and could only tempt the planner into reading all of it), and time keys that queries only range
-// over or sort by, which FerretDB v1 does not hand to PostgreSQL.
+// over or sort by, which FerretDB v1 does not hand to PostgreSQL. The SQLite equality indexes leave out the same
+// fields (directorySkipFields in _patch/add/internal/backends/sqlite/metadata/directory_indexes.go: another Go
+// module, which cannot import this one).
 var ginSkipFields = map[string]bool{"tenantId": true, "at": true, "expiresAt": true, "createdAt": true}
 
 // A top-level field of a btree index definition: `((_jsonb -> 'field'::text))`. A dotted field is written

@@ -11,7 +11,8 @@ import (
 )
 
 // directorySkipFields are never given equality indexes: the tenant key (every row of a one-tenant database matches
-// it) and time keys, which are only ever ranged over or sorted by.
+// it) and time keys, which are only ever ranged over or sorted by. The same fields as ginSkipFields in
+// ferretdb/pgindexes.go (PostgreSQL), in another Go module.
 var directorySkipFields = map[string]bool{"_id": true, "tenantId": true, "at": true, "expiresAt": true, "createdAt": true}
 
 var directoryPlainField = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
