@@ -1,4 +1,4 @@
-// Added to FerretDB v1.24.2 by the directory service's build (see ferretdb/patches/README.md); not part of FerretDB.
+// Added to FerretDB v1.24.2 by the directory service's build (see ferretdb/_patch/README.md); not part of FerretDB.
 
 package postgresql
 

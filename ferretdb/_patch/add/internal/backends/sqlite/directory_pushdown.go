@@ -1,10 +1,9 @@
-// Added to FerretDB v1.24.2 by the directory service's build (see ferretdb/patches/README.md); not part of FerretDB.
+// Added to FerretDB v1.24.2 by the directory service's build (see ferretdb/_patch/README.md); not part of FerretDB.
 
 package sqlite
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/FerretDB/FerretDB/internal/backends/sqlite/metadata"
@@ -13,8 +12,8 @@ import (
 	"github.com/FerretDB/FerretDB/internal/util/must"
 )
 
-// directoryMaxPushedIDs bounds the values one `IN (…)` carries; a longer `$in` is evaluated by FerretDB as before.
-const directoryMaxPushedIDs = 1000
+// directoryMaxPushedValues bounds the values one `IN (…)` carries; a longer `$in` is evaluated by FerretDB as before.
+const directoryMaxPushedValues = 1000
 
 // directoryIDWhere narrows a query to the documents whose `_id` the filter names — an `_id` equality or an
 // `_id: {$in: […]}` of strings and ObjectIDs — whatever else the filter holds, so that SQLite answers it from the
@@ -43,7 +42,7 @@ func directoryIDWhere(filter *types.Document) (string, []any) {
 			return "", nil
 		}
 		arr, ok := in.(*types.Array)
-		if !ok || arr.Len() > directoryMaxPushedIDs {
+		if !ok || arr.Len() > directoryMaxPushedValues {
 			return "", nil
 		}
 		if arr.Len() == 0 {
@@ -94,9 +93,6 @@ func directoryWhere(filter *types.Document, c *metadata.Collection) (string, []a
 	return directoryValueWhere(filter, c)
 }
 
-// directoryPlainKey is a top-level field name that needs no quoting in a JSON path or an index name.
-var directoryPlainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
 // directoryValueWhere narrows a query by the filter's top-level conditions `field: "string"`, `field: {$eq:
 // "string"}` and `field: {$in: ["string", …]}`: the field is one of the strings, or an array holding one — MongoDB's
 // equality. The first such condition on a field with equality indexes (directoryEqualityIndexes) is answered from
@@ -118,7 +114,7 @@ func directoryValueWhere(filter *types.Document, c *metadata.Collection) (string
 		if err != nil {
 			break
 		}
-		if !directoryPlainKey.MatchString(key) {
+		if !metadata.DirectoryPlainField.MatchString(key) {
 			continue
 		}
 		values := directoryStrings(value)
@@ -126,24 +122,24 @@ func directoryValueWhere(filter *types.Document, c *metadata.Collection) (string
 			continue
 		}
 		marks := strings.TrimSuffix(strings.Repeat("?, ", len(values)), ", ")
-		elements := fmt.Sprintf(
+		cond := fmt.Sprintf(
 			`EXISTS (SELECT 1 FROM json_each(%s, '$.%s') WHERE value IN (%s))`, metadata.DefaultColumn, key, marks,
 		)
+		uses := 1 // how many times the condition's SQL lists the values
 		if !indexedUsed && directoryHasEqualityIndexes(c, key) {
 			indexedUsed = true
-			conds = append(conds, fmt.Sprintf(
+			uses = 2
+			cond = fmt.Sprintf(
 				`rowid IN (SELECT rowid FROM %[1]q WHERE %[2]s->>'$.%[3]s' IN (%[4]s) `+
 					`UNION ALL SELECT rowid FROM %[1]q WHERE json_type(%[2]s, '$.%[3]s') = 'array' AND %[5]s)`,
-				c.TableName, metadata.DefaultColumn, key, marks, elements,
-			))
+				c.TableName, metadata.DefaultColumn, key, marks, cond,
+			)
+		}
+		conds = append(conds, cond)
+		for range uses {
 			for _, v := range values {
 				args = append(args, v)
 			}
-		} else {
-			conds = append(conds, elements)
-		}
-		for _, v := range values {
-			args = append(args, v)
 		}
 	}
 	if len(conds) == 0 {
@@ -173,7 +169,7 @@ func directoryStrings(value any) []string {
 			return nil
 		}
 		arr, ok := in.(*types.Array)
-		if !ok || arr.Len() == 0 || arr.Len() > directoryMaxPushedIDs {
+		if !ok || arr.Len() == 0 || arr.Len() > directoryMaxPushedValues {
 			return nil
 		}
 		out := make([]string, arr.Len())

@@ -15,10 +15,11 @@ import (
 // ferretdb/pgindexes.go (PostgreSQL), in another Go module.
 var directorySkipFields = map[string]bool{"_id": true, "tenantId": true, "at": true, "expiresAt": true, "createdAt": true}
 
-var directoryPlainField = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// DirectoryPlainField is a top-level field name that needs no quoting in a JSON path or an index name.
+var DirectoryPlainField = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// DirectoryEqualityIndexName is the name of one of a field's two equality indexes ("eq" or "type").
-func DirectoryEqualityIndexName(tableName, field, kind string) string {
+// directoryEqualityIndexName is the name of one of a field's two equality indexes ("eq" or "type").
+func directoryEqualityIndexName(tableName, field, kind string) string {
 	return fmt.Sprintf("%s_%s_%s", tableName, field, kind)
 }
 
@@ -26,7 +27,7 @@ func DirectoryEqualityIndexName(tableName, field, kind string) string {
 func DirectoryEqualityFields(index IndexInfo) []string {
 	var fields []string
 	for _, key := range index.Key {
-		if directoryPlainField.MatchString(key.Field) && !directorySkipFields[key.Field] {
+		if DirectoryPlainField.MatchString(key.Field) && !directorySkipFields[key.Field] {
 			fields = append(fields, key.Field)
 		}
 	}
@@ -46,7 +47,7 @@ func directoryEqualityIndexes(ctx context.Context, db *fsql.DB, tableName string
 		} {
 			q := fmt.Sprintf(
 				"CREATE INDEX IF NOT EXISTS %q ON %q (%s)",
-				DirectoryEqualityIndexName(tableName, field, kind), tableName, expr,
+				directoryEqualityIndexName(tableName, field, kind), tableName, expr,
 			)
 			if _, err := db.ExecContext(ctx, q); err != nil {
 				return err
