@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { connectDatabase, disconnectDatabase } from '../src/db/connection.js';
-import { projectRoot, startEmbeddedDatabase, type EmbeddedDatabase } from '../src/db/embedded.js';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../src/db/embedded.js';
 import { flushAudit } from '../src/services/audit.js';
 import { flushProvisioningLog } from '../src/services/provisioning-log.js';
+import { testBinDir } from './helpers/embedded.js';
 
 /**
  * Mocha root hooks: one throwaway database for the whole run. Unless MONGODB_URI is set (then the same tests run
@@ -24,7 +25,7 @@ export const mochaHooks = {
       embedded = await startEmbeddedDatabase({
         dataDir,
         postgresqlUrl: process.env.TEST_FERRETDB_POSTGRESQL_URL,
-        binDir: path.join(projectRoot, '.cache/ferretdb'),
+        binDir: testBinDir,
         onProgress: (m) => console.error(`[test database] ${m}`),
       });
       uri = embedded.uri;

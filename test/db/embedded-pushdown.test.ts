@@ -1,9 +1,7 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { MongoClient, type Collection } from 'mongodb';
-import { projectRoot, startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded.js';
+import type { EmbeddedDatabase } from '../../src/db/embedded.js';
+import { startTestDatabase } from '../helpers/embedded.js';
 
 /**
  * The embedded database hands more of a filter to its storage than FerretDB v1 does (ferretdb/_patch): `_id`
@@ -50,20 +48,9 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
     let db: EmbeddedDatabase;
     let client: MongoClient;
     let col: Collection;
-    let dataDir: string | undefined;
     before(async function () {
       this.timeout(120_000);
-      const binDir = path.join(projectRoot, '.cache/ferretdb');
-      if (backend === 'SQLite') {
-        dataDir = mkdtempSync(path.join(tmpdir(), 'directory-pushdown-'));
-        db = await startEmbeddedDatabase({ dataDir, binDir });
-      } else {
-        db = await startEmbeddedDatabase({
-          postgresqlUrl:
-            process.env.TEST_FERRETDB_POSTGRESQL_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-          binDir,
-        });
-      }
+      db = await startTestDatabase(backend);
       client = await MongoClient.connect(db.uri);
       await client.db('directory_test_pushdown').dropDatabase();
       col = client.db('directory_test_pushdown').collection('c');
@@ -74,7 +61,6 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
       await client?.db('directory_test_pushdown').dropDatabase();
       await client?.close();
       await db?.stop();
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     });
 
     it("answers MongoDB's matches for equalities, $in and _id, whatever the storage narrows", async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { projectRoot } from '../../src/db/embedded.js';
+import { testPostgresqlUrl } from '../helpers/embedded.js';
 
 /**
  * The service as an operator runs it: `src/main.ts` in its own process with the zero-config embedded database in
@@ -113,9 +114,7 @@ describe('service start-up, bootstrap, CLI and shutdown (separate processes)', f
 
   it('keeps the embedded database in PostgreSQL with EMBEDDED_POSTGRESQL_URL, in a DATA_DIR not made yet', async () => {
     // A PostgreSQL database of its own, dropped afterwards (psql comes with the PostgreSQL the suite needs anyway).
-    const server = new URL(
-      process.env.TEST_FERRETDB_POSTGRESQL_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-    );
+    const server = new URL(testPostgresqlUrl);
     const database = `directory_e2e_${process.pid}_${Date.now()}`;
     const psql = (sql: string, on: URL = server) => {
       const res = spawnSync('psql', [on.href, '-v', 'ON_ERROR_STOP=1', '-qtAc', sql], { encoding: 'utf8' });

@@ -1,11 +1,9 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import mongoose from 'mongoose';
 import { commandCounter, ensureIndexes } from '../../src/db/connection.js';
-import { projectRoot, startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded.js';
+import type { EmbeddedDatabase } from '../../src/db/embedded.js';
+import { startTestDatabase, type Backend } from '../helpers/embedded.js';
 import { patchOp, scimTenant, startServer, type ScimClient, type TestServer } from './helpers.js';
 
 /**
@@ -199,35 +197,26 @@ const isTextIn = (v: unknown) =>
  * PostgreSQL gets every top-level equality and string `$in` beyond the tenant; SQLite every string one (`_id` by its
  * own index, other fields by the equality indexes ferretdb/_patch adds).
  */
-const backends = {
-  PostgreSQL: {
-    start: () =>
-      startEmbeddedDatabase({
-        postgresqlUrl: process.env.TEST_FERRETDB_POSTGRESQL_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-        binDir: path.join(projectRoot, '.cache/ferretdb'),
-      }),
-    selective: (f: Recorded) =>
-      Object.entries(f.filter).some(
-        ([k, v]) =>
-          k !== 'tenantId' &&
-          !k.startsWith('$') &&
-          (['string', 'number', 'boolean'].includes(typeof v) || isTextIn(v)),
-      ),
-    indexed: (plan: string) => /"Node Type":"(Bitmap )?Index (Only )?Scan"/.test(plan),
-  },
-  SQLite: {
-    start: () =>
-      startEmbeddedDatabase({
-        dataDir: mkdtempSync(path.join(tmpdir(), 'directory-sqlite-plans-')),
-        binDir: path.join(projectRoot, '.cache/ferretdb'),
-      }),
-    selective: (f: Recorded) =>
-      Object.entries(f.filter).some(
-        ([k, v]) => k !== 'tenantId' && !k.startsWith('$') && (isText(v) || isTextIn(v)),
-      ),
-    indexed: (plan: string) => /SEARCH \S+ USING (COVERING )?INDEX/.test(plan),
-  },
-};
+const backends: Record<Backend, { selective: (f: Recorded) => boolean; indexed: (plan: string) => boolean }> =
+  {
+    PostgreSQL: {
+      selective: (f: Recorded) =>
+        Object.entries(f.filter).some(
+          ([k, v]) =>
+            k !== 'tenantId' &&
+            !k.startsWith('$') &&
+            (['string', 'number', 'boolean'].includes(typeof v) || isTextIn(v)),
+        ),
+      indexed: (plan: string) => /"Node Type":"(Bitmap )?Index (Only )?Scan"/.test(plan),
+    },
+    SQLite: {
+      selective: (f: Recorded) =>
+        Object.entries(f.filter).some(
+          ([k, v]) => k !== 'tenantId' && !k.startsWith('$') && (isText(v) || isTextIn(v)),
+        ),
+      indexed: (plan: string) => /SEARCH \S+ USING (COVERING )?INDEX/.test(plan),
+    },
+  };
 
 /**
  * Every query an Entra cycle sends that the storage can narrow must be answered through an index, not by reading
@@ -295,13 +284,13 @@ describe('SCIM queries on the embedded database: read through indexes', () => {
     return counter.filters();
   }
 
-  for (const [name, backend] of Object.entries(backends)) {
+  for (const [name, backend] of Object.entries(backends) as [Backend, (typeof backends)[Backend]][]) {
     describe(`FerretDB/${name}`, () => {
       let db: EmbeddedDatabase;
       let conn: mongoose.Connection;
       before(async function () {
         this.timeout(120_000);
-        db = await backend.start();
+        db = await startTestDatabase(name);
         conn = await mongoose.createConnection(db.uri, { dbName: 'directory_test_plans' }).asPromise();
         await conn.dropDatabase();
         await ensureIndexes(conn);
