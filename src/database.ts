@@ -1,69 +1,69 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.js';
 import { connectDatabase, disconnectDatabase } from './db/connection.js';
-import { projectRoot, startEmbeddedDatabase } from './db/embedded.js';
+import { embeddedRunning, embeddedUri, startEmbeddedDatabase } from './db/embedded/process.js';
+import { projectRoot } from './paths.js';
 
-/** Where a running service announces its embedded database, so the CLI can use the same one. */
-function announcementFile(dataDir: string): string {
-  return path.join(dataDir, 'embedded-database.json');
+export interface OpenDatabase {
+  uri: string;
+  /** 'mongodb' (MONGODB_URI), or the embedded database over its own PostgreSQL or an existing one. */
+  kind: 'mongodb' | 'embedded' | 'embedded-external-postgresql';
+  /** False while the embedded database is down (restarting); always true for MONGODB_URI. */
+  isUp(): boolean;
+  /** Settles when the embedded database is gone for good; never for MONGODB_URI or a shared one. */
+  failed: Promise<Error>;
+  close(): Promise<void>;
 }
 
-function runningEmbedded(dataDir: string): string | undefined {
-  const file = announcementFile(dataDir);
-  if (!existsSync(file)) return undefined;
-  try {
-    const { uri, pid } = JSON.parse(readFileSync(file, 'utf8')) as { uri: string; pid: number };
-    process.kill(pid, 0); // throws when that process is gone
-    return uri;
-  } catch {
-    return undefined;
-  }
-}
+const never = new Promise<Error>(() => {});
 
 /**
- * Opens the database: MONGODB_URI when set, else the embedded FerretDB (built with Go on first use) over SQLite in
- * DATA_DIR, or over PostgreSQL when EMBEDDED_POSTGRESQL_URL is set. With `shareRunning`, a database already started
- * by a running service on the same DATA_DIR is used instead of starting a second server on the same files (the CLI
- * does this). Returns a close function that also stops an embedded server this call started.
+ * Opens the database: MONGODB_URI when set, else the embedded database in DATA_DIR (built with Go on first use),
+ * over its own PostgreSQL or over EMBEDDED_POSTGRESQL_URL. With `shareRunning`, the database of a service already
+ * running on the same DATA_DIR is used instead of failing on its lock (the CLI does this). Returns a close
+ * function that also stops an embedded database this call started.
  */
 export async function openDatabase(
   config: Pick<Config, 'MONGODB_URI' | 'DATA_DIR' | 'FERRETDB_BIN_DIR' | 'EMBEDDED_POSTGRESQL_URL'>,
   onProgress: (message: string) => void,
-  opts: { shareRunning?: boolean; announce?: boolean } = {},
-): Promise<{ uri: string; embedded: boolean; close: () => Promise<void> }> {
+  opts: { shareRunning?: boolean; onEvent?: (e: { kind: string; message: string }) => void } = {},
+): Promise<OpenDatabase> {
   if (config.MONGODB_URI) {
-    await connectDatabase(config.MONGODB_URI);
-    return { uri: config.MONGODB_URI, embedded: false, close: disconnectDatabase };
+    await connectDatabase(config.MONGODB_URI, { embedded: false });
+    return {
+      uri: config.MONGODB_URI,
+      kind: 'mongodb',
+      isUp: () => true,
+      failed: never,
+      close: disconnectDatabase,
+    };
   }
+  const kind = config.EMBEDDED_POSTGRESQL_URL ? 'embedded-external-postgresql' : 'embedded';
   const dataDir = path.resolve(config.DATA_DIR);
-  const shared = opts.shareRunning ? runningEmbedded(dataDir) : undefined;
-  if (shared) {
-    await connectDatabase(shared, 'directory');
-    return { uri: shared, embedded: true, close: disconnectDatabase };
+  if (opts.shareRunning && (await embeddedRunning(dataDir))) {
+    const uri = embeddedUri(dataDir);
+    await connectDatabase(uri, { dbName: 'directory', embedded: true });
+    return { uri, kind, isUp: () => true, failed: never, close: disconnectDatabase };
   }
   const db = await startEmbeddedDatabase({
     dataDir,
     postgresqlUrl: config.EMBEDDED_POSTGRESQL_URL,
     binDir: path.resolve(projectRoot, config.FERRETDB_BIN_DIR),
     onProgress,
+    ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
   });
   try {
-    await connectDatabase(db.uri, 'directory');
+    await connectDatabase(db.uri, { dbName: 'directory', embedded: true });
   } catch (err) {
     await db.stop();
     throw err;
   }
-  if (opts.announce) {
-    // Over PostgreSQL the embedded database keeps no files, so nothing has created DATA_DIR yet.
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    writeFileSync(announcementFile(dataDir), JSON.stringify({ uri: db.uri, pid: process.pid }));
-  }
   return {
     uri: db.uri,
-    embedded: true,
+    kind,
+    isUp: db.isUp,
+    failed: db.failed,
     close: async () => {
-      if (opts.announce) rmSync(announcementFile(dataDir), { force: true });
       await disconnectDatabase();
       await db.stop();
     },

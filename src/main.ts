@@ -24,14 +24,13 @@ async function main(): Promise<void> {
       console.error(`[directory] ${message}`);
       logger.info(message);
     },
-    { announce: true },
+    {
+      onEvent: ({ kind, message }) =>
+        kind === 'restarted' ? logger.warn(message) : logger.error({ event: kind }, message),
+    },
   );
   logger.info(
-    {
-      embedded: db.embedded,
-      backend: db.embedded ? (config.EMBEDDED_POSTGRESQL_URL ? 'postgresql' : 'sqlite') : 'mongodb',
-      dataDir: db.embedded ? config.DATA_DIR : undefined,
-    },
+    { database: db.kind, dataDir: db.kind === 'mongodb' ? undefined : config.DATA_DIR },
     'database connected',
   );
   await bootstrap(config, logger);
@@ -56,6 +55,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // The embedded database is restarted when it stops; when it keeps stopping it is gone for good, and so is the
+  // service: exit non-zero for the supervisor (systemd, the container runtime) to start both again.
+  void db.failed.then(async (err) => {
+    logger.fatal({ err }, 'the database is gone; stopping');
+    stopping = true;
+    await server.close().catch(() => {});
+    logger.flush();
+    process.exit(1);
+  });
 }
 
 main().catch((err: unknown) => {

@@ -1,26 +1,39 @@
 import mongoose from 'mongoose';
 import { allModels } from './models.js';
+import { searchFieldsOf, validatorOf } from './validator.js';
 
 /**
  * The one database connection. `monitorCommands` lets tests and benchmarks count the commands each operation
- * sends (see commandCounter).
+ * sends (see commandCounter). `embedded` says the database is the embedded one, which also gets the substring
+ * search indexes models declare (MongoDB has no such index; there a search reads the tenant's index keys).
  */
-export async function connectDatabase(uri: string, dbName?: string): Promise<void> {
+export async function connectDatabase(
+  uri: string,
+  opts: { dbName?: string; embedded: boolean },
+): Promise<void> {
   mongoose.set('strictQuery', true);
   // Indexes are created explicitly below, once, so start-up fails loudly if one cannot be built.
   mongoose.set('autoIndex', false);
   mongoose.set('autoCreate', false);
   await mongoose.connect(uri, {
-    ...(dbName ? { dbName } : {}),
+    ...(opts.dbName ? { dbName: opts.dbName } : {}),
     monitorCommands: true,
     serverSelectionTimeoutMS: 10_000,
     maxPoolSize: 50,
   });
-  await ensureIndexes();
+  await ensureSchema(opts.embedded);
 }
 
-/** Creates every collection and index the models declare, on the one connection or on `conn`. */
-export async function ensureIndexes(conn?: mongoose.Connection): Promise<void> {
+/**
+ * Creates every collection the models declare with its validator (validator.ts) and indexes, on the one
+ * connection or on `conn`. A MongoDB user without the collMod privilege keeps collections without validators
+ * (logged by the caller through `onWarning`); the embedded database needs them.
+ */
+export async function ensureSchema(
+  embedded: boolean,
+  conn?: mongoose.Connection,
+  onWarning: (message: string) => void = () => {},
+): Promise<void> {
   const models = conn
     ? allModels.map((m) => conn.model(m.modelName, m.schema, m.collection.collectionName))
     : allModels;
@@ -28,7 +41,22 @@ export async function ensureIndexes(conn?: mongoose.Connection): Promise<void> {
     await model.createCollection().catch((err: { codeName?: string; code?: number }) => {
       if (err.codeName !== 'NamespaceExists' && err.code !== 48) throw err;
     });
+    const db = model.db.db!;
+    const name = model.collection.collectionName;
+    await db
+      .command({ collMod: name, validator: validatorOf(model.schema) })
+      .catch((err: { code?: number }) => {
+        if (embedded || err.code !== 13) throw err;
+        onWarning(`no validator on ${name}: the database user may not run collMod`);
+      });
     await model.createIndexes();
+    const fields = searchFieldsOf(model.schema);
+    if (embedded && fields.length > 0) {
+      const definition = {
+        mappings: { dynamic: false, fields: Object.fromEntries(fields.map((f) => [f, { type: 'string' }])) },
+      };
+      await db.command({ createSearchIndexes: name, indexes: [{ name: 'substring', definition }] });
+    }
   }
 }
 

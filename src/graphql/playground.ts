@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Request, type Response } from 'express';
-import { projectRoot } from './paths.js';
+import { projectRoot } from '../paths.js';
 
 /**
  * The browser playground: a self-hosted GraphiQL 5 built by scripts/build-playground.mjs from src/playground/ into

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { projectRoot } from '../../src/db/embedded.js';
+import { projectRoot } from '../../src/paths.js';
 import { setWorkspaceDefaultAccess } from '../../src/services/access-policies.js';
 import { createGroup } from '../../src/services/groups.js';
 import { createSsoConfiguration } from '../../src/services/sso.js';

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { projectRoot } from '../../src/db/embedded.js';
+import { projectRoot } from '../../src/paths.js';
 import { testPostgresqlUrl } from '../helpers/embedded.js';
 
 /**

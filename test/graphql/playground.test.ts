@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from '../../src/db/embedded.js';
+import { projectRoot } from '../../src/paths.js';
 import { playgroundBuildDir } from '../../src/graphql/playground.js';
 import { startServer, type TestServer } from './helpers.js';
 

@@ -15,7 +15,11 @@ export interface TestServer {
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
   let baseUrl = '';
   const config = parseConfig({ ...process.env, LOG_LEVEL: 'silent', NODE_ENV: 'test', ...env } as never);
-  const built = await buildApp(config, createLogger('silent'), () => baseUrl);
+  const built = await buildApp(
+    config,
+    createLogger((process.env.TEST_LOG_LEVEL as never) ?? 'silent'),
+    () => baseUrl,
+  );
   const server = http.createServer(built.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

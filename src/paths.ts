@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The folder holding package.json, from src/graphql (tsx) or dist/src/graphql (built): schema/ and public/ live there. */
+/** The folder holding package.json, from src (tsx) or dist/src (built): schema/, public/ and ferretdb/ live there. */
 function findProjectRoot(dir: string): string {
   while (!existsSync(path.join(dir, 'package.json'))) {
     const parent = path.dirname(dir);

@@ -1,0 +1,189 @@
+// Added by the directory service's build (ferretdb/_patch): setting a collection's validator, and trigram search
+// indexes.
+
+package metadata
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strings"
+
+	"github.com/jackc/pgerrcode"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/FerretDB/FerretDB/internal/handler/sjson"
+	"github.com/FerretDB/FerretDB/internal/types"
+	"github.com/FerretDB/FerretDB/internal/util/lazyerrors"
+	"github.com/FerretDB/FerretDB/internal/util/must"
+)
+
+// ErrCollectionNotFound is returned for a collection that does not exist.
+var ErrCollectionNotFound = errors.New("collection does not exist")
+
+// ErrExistingDocuments is returned when documents already stored break a new validator.
+var ErrExistingDocuments = errors.New("existing documents do not satisfy the validator")
+
+// CollectionSetValidator sets (or with an empty validator removes) a collection's validator. It installs the
+// CHECK constraint (which PostgreSQL validates against every stored document) and rebuilds the collection's
+// indexes for the new typed fields, in one transaction. Setting the validator a collection already has does
+// nothing.
+//
+// Other FerretDB processes sharing the database see the change after their restart; the constraint holds for
+// them at once.
+func (r *Registry) CollectionSetValidator(ctx context.Context, dbName, collectionName string, validator *types.Document) error { //nolint:lll // for readability
+	schema, err := ParseValidator(validator)
+	if err != nil {
+		return err
+	}
+
+	p, err := r.getPool(ctx)
+	if err != nil {
+		return lazyerrors.Error(err)
+	}
+
+	r.rw.Lock()
+	defer r.rw.Unlock()
+
+	c := r.collectionGet(dbName, collectionName)
+	if c == nil {
+		return ErrCollectionNotFound
+	}
+
+	if sameValidator(c.Schema, schema) {
+		return nil
+	}
+
+	c.Schema = schema
+	table := pgx.Identifier{dbName, c.TableName}.Sanitize()
+	constraint := pgx.Identifier{SchemaConstraint}.Sanitize()
+
+	err = pgx.BeginFunc(ctx, p, func(tx pgx.Tx) error {
+		q := fmt.Sprintf(`ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s`, table, constraint)
+		if schema != nil {
+			q += fmt.Sprintf(`, ADD CONSTRAINT %s CHECK (%s)`, constraint, schema.CheckExpression())
+		}
+
+		if _, err := tx.Exec(ctx, q); err != nil {
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) && pgErr.Code == pgerrcode.CheckViolation {
+				return ErrExistingDocuments
+			}
+
+			return lazyerrors.Error(err)
+		}
+
+		// the key expressions of an index depend on the typed fields (IndexColumns); rebuild them all
+		for _, index := range c.Indexes {
+			columns, method := schema.IndexColumns(index.Key)
+
+			unique := ""
+			if index.Unique {
+				unique = "UNIQUE "
+			}
+
+			q := fmt.Sprintf(`DROP INDEX %s`, pgx.Identifier{dbName, index.PgIndex}.Sanitize())
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return lazyerrors.Error(err)
+			}
+
+			q = fmt.Sprintf(
+				`CREATE %sINDEX %s ON %s USING %s (%s)`,
+				unique, pgx.Identifier{index.PgIndex}.Sanitize(), table, method, strings.Join(columns, ", "),
+			)
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return lazyerrors.Error(err)
+			}
+		}
+
+		b, err := sjson.Marshal(c.marshal())
+		if err != nil {
+			return lazyerrors.Error(err)
+		}
+
+		q = fmt.Sprintf(
+			`UPDATE %s SET %s = $1 WHERE %s = $2`,
+			pgx.Identifier{dbName, metadataTableName}.Sanitize(), DefaultColumn, IDColumn,
+		)
+
+		_, err = tx.Exec(ctx, q, string(b), must.NotFail(sjson.MarshalSingleValue(collectionName)))
+
+		return err
+	})
+	if err != nil {
+		return err
+	}
+
+	r.colls[dbName][collectionName] = c
+
+	return nil
+}
+
+func sameValidator(a, b *TypedSchema) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+
+	x, errX := sjson.Marshal(a.Validator)
+	y, errY := sjson.Marshal(b.Validator)
+
+	return errX == nil && errY == nil && bytes.Equal(x, y)
+}
+
+// SearchIndexesCreate creates a trigram index (pg_trgm, GIN) on each of these top-level string fields, which
+// answers PostgreSQL's LIKE '%…%' (see typed_filter.go's regex). Existing ones are kept. The pg_trgm extension
+// is created when missing, which needs the privilege to do so.
+func (r *Registry) SearchIndexesCreate(ctx context.Context, dbName, collectionName string, fields []string) ([]string, error) { //nolint:lll // for readability
+	p, err := r.getPool(ctx)
+	if err != nil {
+		return nil, lazyerrors.Error(err)
+	}
+
+	r.rw.Lock()
+	defer r.rw.Unlock()
+
+	c := r.collectionGet(dbName, collectionName)
+	if c == nil {
+		return nil, ErrCollectionNotFound
+	}
+
+	if _, err = p.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_trgm`); err != nil {
+		return nil, lazyerrors.Error(err)
+	}
+
+	names := make([]string, len(fields))
+
+	for i, f := range fields {
+		h := fnv.New32a()
+		must.NotFail(h.Write([]byte(f)))
+
+		part := specialCharacters.ReplaceAllString(strings.ToLower(f), "_")
+		suffix := fmt.Sprintf("_%08x_trgm", h.Sum32())
+		table := c.TableName
+
+		if len(table) > maxIndexNameLength/2-1 {
+			table = table[:maxIndexNameLength/2-1]
+		}
+
+		if l := maxIndexNameLength/2 - len(suffix); len(part) > l {
+			part = part[:l]
+		}
+
+		names[i] = table + "_" + part + suffix
+
+		q := fmt.Sprintf(
+			`CREATE INDEX IF NOT EXISTS %s ON %s USING gin ((%s->>%s) gin_trgm_ops)`,
+			pgx.Identifier{names[i]}.Sanitize(), pgx.Identifier{dbName, c.TableName}.Sanitize(),
+			DefaultColumn, quoteString(f),
+		)
+
+		if _, err = p.Exec(ctx, q); err != nil {
+			return nil, lazyerrors.Error(err)
+		}
+	}
+
+	return names, nil
+}

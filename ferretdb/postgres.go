@@ -1,0 +1,363 @@
+package main
+
+// The embedded PostgreSQL: a cluster in <data-dir>/postgresql, initialised on first start (UTF-8, "C" locale, so
+// that strings sort by code point as in MongoDB and the typed queries of _patch/ may sort and range on them), that
+// listens on a Unix socket in <data-dir>/run only. As root, it runs as the `postgres` user (PostgreSQL refuses to
+// run as root).
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+const (
+	pgUser     = "ferretdb" // the cluster's superuser
+	pgDatabase = "ferretdb" // the database FerretDB keeps its schemas in
+	pgPort     = 5432       // names the socket file only: nothing listens on TCP
+
+	// maxSocketPath is the longest Unix socket path (sun_path holds 108 bytes with the terminating NUL).
+	maxSocketPath = 107
+)
+
+// layout is where the database keeps its files and sockets.
+type layout struct {
+	pgData      string // the PostgreSQL cluster
+	runDir      string // both sockets
+	mongoSocket string
+	pgSocket    string
+	lockFile    string
+	owner       *syscall.Credential // PostgreSQL's user when running as root; nil otherwise
+}
+
+// prepareLayout creates the data directory's folders with owner-only permissions. As root with an embedded
+// PostgreSQL, the cluster and the socket folder belong to the `postgres` user.
+func prepareLayout(dataDir string, embedded bool) (*layout, error) {
+	l := &layout{
+		pgData: filepath.Join(dataDir, "postgresql"),
+		runDir: filepath.Join(dataDir, "run"),
+	}
+	l.mongoSocket = filepath.Join(l.runDir, "mongodb.sock")
+	l.pgSocket = filepath.Join(l.runDir, fmt.Sprintf(".s.PGSQL.%d", pgPort))
+	l.lockFile = filepath.Join(dataDir, "lock")
+
+	for _, s := range []string{l.mongoSocket, l.pgSocket} {
+		if len(s) > maxSocketPath {
+			return nil, fmt.Errorf(
+				"the data directory %s is too long for a Unix socket path (%s is %d bytes, at most %d): choose a shorter one",
+				dataDir, s, len(s), maxSocketPath,
+			)
+		}
+	}
+
+	if embedded && os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			return nil, errors.New(
+				"running as root, and PostgreSQL refuses to run as root: create a `postgres` system user " +
+					"(useradd --system --no-create-home postgres), or run the service as another user",
+			)
+		}
+
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		l.owner = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	}
+
+	dirMode := os.FileMode(0o700)
+	if l.owner != nil {
+		dirMode = 0o711 // PostgreSQL's user passes through to its own folders, and lists nothing
+	}
+
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, err
+	}
+
+	if err := os.Chmod(dataDir, dirMode); err != nil {
+		return nil, err
+	}
+
+	dirs := []string{l.runDir}
+	if embedded {
+		dirs = append(dirs, l.pgData)
+	}
+
+	for _, d := range dirs {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, err
+		}
+
+		if err := os.Chmod(d, 0o700); err != nil {
+			return nil, err
+		}
+
+		if l.owner != nil {
+			if err := os.Chown(d, int(l.owner.Uid), int(l.owner.Gid)); err != nil {
+				return nil, err
+			}
+		}
+	}
+
+	if l.owner != nil {
+		if blocked := unreachableParent(dataDir); blocked != "" {
+			return nil, fmt.Errorf(
+				"PostgreSQL runs as the `postgres` user (the service runs as root) and cannot reach %s: %s is not "+
+					"searchable by other users. Choose another DATA_DIR (such as /var/lib/directory), or run the service "+
+					"as another user", dataDir, blocked,
+			)
+		}
+	}
+
+	return l, nil
+}
+
+// unreachableParent returns the first folder above dir that other users cannot pass through, or "".
+func unreachableParent(dir string) string {
+	for p := filepath.Dir(dir); ; p = filepath.Dir(p) {
+		if st, err := os.Stat(p); err == nil && st.Mode().Perm()&0o001 == 0 {
+			return p
+		}
+
+		if p == filepath.Dir(p) {
+			return ""
+		}
+	}
+}
+
+// postgres is a running embedded PostgreSQL.
+type postgres struct {
+	cmd    *exec.Cmd
+	url    string
+	exited chan struct{} // closed when the process has exited
+	err    error         // its exit status, once exited
+}
+
+// startPostgres initialises the cluster when needed, starts PostgreSQL and waits until it accepts connections.
+func startPostgres(ctx context.Context, l *layout, bin string, logger *slog.Logger) (*postgres, error) {
+	if _, err := os.Stat(filepath.Join(l.pgData, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
+		if err = initdb(l, bin, logger); err != nil {
+			return nil, err
+		}
+	}
+
+	if err := stopOrphan(l, logger); err != nil {
+		return nil, err
+	}
+
+	pg := &postgres{exited: make(chan struct{})}
+	started := make(chan error, 1)
+
+	// PR_SET_PDEATHSIG is tied to the thread that starts the child: that thread waits for it and never exits first.
+	go func() {
+		runtime.LockOSThread()
+
+		pg.cmd = exec.Command(filepath.Join(bin, "postgres"),
+			"-D", l.pgData,
+			"-k", l.runDir,
+			"-p", strconv.Itoa(pgPort),
+			"-c", "listen_addresses=",
+			"-c", "unix_socket_permissions=0700",
+			"-c", "max_connections=200",
+			"-c", "log_min_messages=warning",
+			"-c", "fsync=on",
+			"-c", "synchronous_commit=on",
+		)
+		pg.cmd.Env = pgEnv()
+		pg.cmd.Stdout = os.Stderr
+		pg.cmd.Stderr = os.Stderr
+		pg.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: l.owner, Pdeathsig: syscall.SIGINT, Setpgid: true}
+
+		if err := pg.cmd.Start(); err != nil {
+			started <- fmt.Errorf("starting PostgreSQL: %w", err)
+			return
+		}
+
+		started <- nil
+
+		pg.err = pg.cmd.Wait()
+		close(pg.exited)
+	}()
+
+	if err := <-started; err != nil {
+		return nil, err
+	}
+
+	pg.url = fmt.Sprintf("postgres://%s@/%s?host=%s", pgUser, pgDatabase, url.QueryEscape(l.runDir))
+
+	if err := pg.ready(ctx, l); err != nil {
+		pg.stop(logger)
+		return nil, err
+	}
+
+	return pg, nil
+}
+
+func pgEnv() []string {
+	return append(os.Environ(), "LC_ALL=C", "LANG=C", "TZ=UTC")
+}
+
+// initdb creates the cluster: UTF-8, "C" locale, trust over the owner-only socket, no TCP.
+func initdb(l *layout, bin string, logger *slog.Logger) error {
+	// a folder left by an initdb that did not finish: initdb needs an empty one
+	entries, err := os.ReadDir(l.pgData)
+	if err != nil {
+		return err
+	}
+
+	for _, e := range entries {
+		if err = os.RemoveAll(filepath.Join(l.pgData, e.Name())); err != nil {
+			return err
+		}
+	}
+
+	logger.Info("initialising the embedded PostgreSQL cluster", slog.String("dir", l.pgData))
+
+	cmd := exec.Command(filepath.Join(bin, "initdb"),
+		"-D", l.pgData,
+		"-U", pgUser,
+		"--encoding=UTF8",
+		"--locale=C",
+		"--auth-local=trust",
+		"--auth-host=reject",
+		"--no-instructions",
+	)
+	cmd.Env = pgEnv()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: l.owner}
+
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("initdb failed: %v\n%s", err, out)
+	}
+
+	return nil
+}
+
+// ready waits until PostgreSQL accepts connections, then creates FerretDB's database when missing.
+func (pg *postgres) ready(ctx context.Context, l *layout) error {
+	admin := fmt.Sprintf("postgres://%s@/postgres?host=%s", pgUser, url.QueryEscape(l.runDir))
+	deadline := time.Now().Add(60 * time.Second)
+
+	var conn *pgx.Conn
+
+	for {
+		select {
+		case <-pg.exited:
+			return fmt.Errorf("PostgreSQL stopped while starting: %v", pg.err)
+		case <-ctx.Done():
+			return ctx.Err()
+		default:
+		}
+
+		c, err := pgx.Connect(ctx, admin)
+		if err == nil {
+			conn = c
+			break
+		}
+
+		if time.Now().After(deadline) {
+			return fmt.Errorf("PostgreSQL did not accept connections within 60s: %v", err)
+		}
+
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	defer conn.Close(context.Background()) //nolint:errcheck // nothing to do about it
+
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, pgDatabase).Scan(&exists); err != nil {
+		return err
+	}
+
+	if !exists {
+		if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{pgDatabase}.Sanitize()); err != nil {
+			return err
+		}
+	}
+
+	return nil
+}
+
+// wait blocks until PostgreSQL exits and returns its exit status.
+func (pg *postgres) wait() error {
+	<-pg.exited
+
+	if pg.err == nil {
+		return errors.New("exited")
+	}
+
+	return pg.err
+}
+
+// stop shuts PostgreSQL down fast (every committed transaction is on disk already), then harder if it hangs.
+func (pg *postgres) stop(logger *slog.Logger) {
+	for _, step := range []struct {
+		sig     syscall.Signal
+		timeout time.Duration
+	}{{syscall.SIGINT, 60 * time.Second}, {syscall.SIGQUIT, 10 * time.Second}, {syscall.SIGKILL, 10 * time.Second}} {
+		select {
+		case <-pg.exited:
+			return
+		default:
+		}
+
+		_ = pg.cmd.Process.Signal(step.sig)
+
+		select {
+		case <-pg.exited:
+			return
+		case <-time.After(step.timeout):
+			logger.Warn("PostgreSQL did not stop", slog.String("signal", step.sig.String()))
+		}
+	}
+}
+
+// stopOrphan waits for a PostgreSQL left running on the cluster by a previous run of this program that died
+// (it was told to stop when its parent died, and may still be shutting down), after telling it to stop again.
+// The data directory's lock shows that no live process of ours owns it.
+func stopOrphan(l *layout, logger *slog.Logger) error {
+	b, err := os.ReadFile(filepath.Join(l.pgData, "postmaster.pid"))
+	if err != nil {
+		return nil //nolint:nilerr // no postmaster.pid: nothing runs
+	}
+
+	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+	if err != nil || !isPostmasterOf(pid, l.pgData) {
+		return nil // PostgreSQL itself removes a postmaster.pid whose process is gone
+	}
+
+	logger.Warn("stopping a PostgreSQL left by a previous run", slog.Int("pid", pid))
+	_ = syscall.Kill(pid, syscall.SIGINT)
+
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if !isPostmasterOf(pid, l.pgData) {
+			return nil
+		}
+	}
+
+	return fmt.Errorf("a PostgreSQL (pid %d) left by a previous run still runs on %s", pid, l.pgData)
+}
+
+// isPostmasterOf tells whether pid is a postgres process started on this cluster (not a reused pid).
+func isPostmasterOf(pid int, pgData string) bool {
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return false
+	}
+
+	args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
+
+	return len(args) > 2 && filepath.Base(args[0]) == "postgres" && slices.Contains(args, pgData)
+}
