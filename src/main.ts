@@ -1,24 +1,21 @@
 import { bootstrap } from './bootstrap.js';
 import { ConfigError, parseConfig } from './config.js';
-import { openDatabase } from './database.js';
 import { createLogger } from './log.js';
+import { nextStepHint } from './next-step.js';
+import { openConfiguredDatabase } from './open-database.js';
 import { listen } from './server.js';
+import { listTenants } from './services/tenants.js';
 
-/** `npm start`: configuration, database (embedded when MONGODB_URI is unset), bootstrap, HTTP; graceful stop. */
+/**
+ * `npm start`: configuration, database (embedded when MONGODB_URI is unset), bootstrap, HTTP, the next step for the
+ * operator; a graceful stop on SIGTERM/SIGINT. A configuration problem (including a port in use or a database that
+ * cannot be reached) exits with code 2 and a message that names the variable.
+ */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = parseConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = parseConfig();
   const logger = createLogger(config.LOG_LEVEL);
   const started = Date.now();
-  const db = await openDatabase(
+  const db = await openConfiguredDatabase(
     config,
     (message) => {
       console.error(`[directory] ${message}`);
@@ -34,24 +31,41 @@ async function main(): Promise<void> {
     },
     'database connected',
   );
-  await bootstrap(config, logger);
-  const server = await listen(config, logger);
+  let server: Awaited<ReturnType<typeof listen>>;
+  try {
+    await bootstrap(config, logger);
+    server = await listen(config, logger);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
   logger.info({ url: server.url, publicUrl: server.publicUrl, startupMs: Date.now() - started }, 'listening');
+  const tenants = await listTenants();
   console.error(
-    `[directory] listening on ${server.url} (SCIM: ${server.publicUrl}/scim/v2/tenants/<tenant>, GraphQL: ${server.publicUrl}/graphql)`,
+    `[directory] listening on ${server.url} (GraphQL and playground: ${server.publicUrl}/graphql, index: ${server.publicUrl}/)\n` +
+      nextStepHint(server.publicUrl, tenants),
   );
 
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      console.error(`[directory] ${signal} again: exiting without waiting`);
+      process.exit(1);
+    }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ signal, timeoutSeconds: config.SHUTDOWN_TIMEOUT_SECONDS }, 'shutting down');
+    let code = 0;
     try {
-      await server.close();
+      const { forced } = await server.close();
+      if (forced) logger.warn('requests still running at the shutdown timeout were cut off');
       await db.close();
+      logger.info('stopped');
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed');
+      code = 1;
     } finally {
       logger.flush();
-      process.exit(0);
+      process.exit(code);
     }
   };
   process.on('SIGINT', () => void stop('SIGINT'));
@@ -59,6 +73,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    console.error(`[directory] ${err.message}`);
+    process.exit(2);
+  }
   console.error('[directory] failed to start:', err instanceof Error ? err.message : err);
   process.exit(1);
 });

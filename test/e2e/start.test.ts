@@ -1,53 +1,16 @@
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { projectRoot } from '../../src/db/embedded.js';
 import { testPostgresqlUrl } from '../helpers/embedded.js';
+import { cli, runService, startService } from '../helpers/service-process.js';
 
 /**
  * The service as an operator runs it: `src/main.ts` in its own process with the zero-config embedded database in
  * a fresh DATA_DIR, the bootstrap variables, the `directory` CLI against the same (running) database, and a
  * graceful stop on SIGTERM.
  */
-const tsxArgs = ['--import', 'tsx'];
-
-function startService(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcessWithoutNullStreams; url: string; log: () => string }> {
-  const child = spawn(process.execPath, [...tsxArgs, path.join(projectRoot, 'src/main.ts')], {
-    cwd: projectRoot,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
-  });
-  let stderr = '';
-  let stdout = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${stderr}`)), 120_000);
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]!, log: () => stdout + stderr });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`service exited with ${code}:\n${stderr}`));
-    });
-  });
-}
-
-function cli(args: string[], env: Record<string, string>) {
-  return spawnSync(process.execPath, [...tsxArgs, path.join(projectRoot, 'src/cli/directory.ts'), ...args], {
-    cwd: projectRoot,
-    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
-    encoding: 'utf8',
-  });
-}
-
 describe('service start-up, bootstrap, CLI and shutdown (separate processes)', function () {
   this.timeout(180_000);
   let dataDir: string;
@@ -156,11 +119,7 @@ describe('service start-up, bootstrap, CLI and shutdown (separate processes)', f
   });
 
   it('refuses bad configuration with a message that names the variable', () => {
-    const res = spawnSync(process.execPath, [...tsxArgs, path.join(projectRoot, 'src/main.ts')], {
-      cwd: projectRoot,
-      env: { ...process.env, PORT: 'eighty', DATA_DIR: dataDir },
-      encoding: 'utf8',
-    });
+    const res = runService({ PORT: 'eighty', DATA_DIR: dataDir });
     expect(res.status).to.equal(2);
     expect(res.stderr).to.contain('PORT');
   });

@@ -19,6 +19,7 @@ import type {
   WorkspaceResolvers,
 } from '../../generated/graphql.js';
 import type { Principal } from '../../http/principal.js';
+import { scimTenantUrl } from '../../http/urls.js';
 import { recordSources } from '../inputs.js';
 import type { Connection, Edge } from '../models.js';
 import { DateTime } from '../scalars.js';
@@ -75,7 +76,7 @@ const AccessExplanation: AccessExplanationResolvers = {
 
 const ScimSettings: ScimSettingsResolvers = {
   enabled: (s) => s.tenant.scimEnabled,
-  tenantUrl: (s, _a, c) => `${c.publicUrl().replace(/\/+$/, '')}/scim/v2/tenants/${s.tenant.slug}`,
+  tenantUrl: (s, _a, c) => scimTenantUrl(c.publicUrl(), s.tenant.slug),
   tokens: (_s, _a, c) => listCredentials(c.service, 'scim'),
 };
 
