@@ -110,14 +110,18 @@ export function configError(variable: string, message: string): ConfigError {
   return new ConfigError(`invalid configuration:\n  ${variable}: ${message}`);
 }
 
-export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Parses the environment. `serve`: the configuration of the HTTP service itself, which in production needs a
+ * SESSION_SECRET to sign cookies; the `directory` command and the build scripts do not serve, and do not need one.
+ */
+export function parseConfig(env: NodeJS.ProcessEnv = process.env, opts: { serve?: boolean } = {}): Config {
   const result = schema.safeParse(env);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const cfg = result.data;
-  if (cfg.NODE_ENV === 'production' && !cfg.SESSION_SECRET) {
+  if (opts.serve && cfg.NODE_ENV === 'production' && !cfg.SESSION_SECRET) {
     throw configError('SESSION_SECRET', 'required when NODE_ENV=production (e.g. openssl rand -base64 48)');
   }
   if (cfg.DIRECTORY_BOOTSTRAP_SCIM_TOKEN && !cfg.DIRECTORY_BOOTSTRAP_TENANT) {

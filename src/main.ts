@@ -12,7 +12,7 @@ import { listTenants } from './services/tenants.js';
  * cannot be reached) exits with code 2 and a message that names the variable.
  */
 async function main(): Promise<void> {
-  const config = parseConfig();
+  const config = parseConfig(process.env, { serve: true });
   const logger = createLogger(config.LOG_LEVEL);
   const started = Date.now();
   const db = await openConfiguredDatabase(

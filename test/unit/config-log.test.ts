@@ -21,7 +21,6 @@ describe('configuration', () => {
         'DIRECTORY_BOOTSTRAP_SCIM_TOKEN',
       ],
       [{ DIRECTORY_BOOTSTRAP_ADMIN_TOKEN: 'a-long-enough-admin-token' }, 'DIRECTORY_BOOTSTRAP_TENANT'],
-      [{ NODE_ENV: 'production' }, 'SESSION_SECRET'],
       [{ MONGODB_URI: 'garbage' }, 'MONGODB_URI'],
       [{ MONGODB_URI: 'postgres://db/directory' }, 'MONGODB_URI'],
       [{ BODY_LIMIT: 'huge' }, 'BODY_LIMIT'],
@@ -36,6 +35,14 @@ describe('configuration', () => {
         .with.property('message')
         .that.contains(name);
     }
+  });
+
+  it('requires SESSION_SECRET in production to serve, not to run the CLI or a build script', () => {
+    expect(() => parseConfig({ NODE_ENV: 'production' }, { serve: true }))
+      .to.throw(ConfigError)
+      .with.property('message')
+      .that.contains('SESSION_SECRET');
+    expect(parseConfig({ NODE_ENV: 'production' }).SESSION_SECRET).to.equal(undefined);
   });
 
   it('says what a valid value looks like', () => {

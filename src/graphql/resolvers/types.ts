@@ -1,5 +1,6 @@
 import type { ProvisioningLogEntry } from '../../domain/types.js';
 import { effectiveWorkspaceRule } from '../../services/access.js';
+import { accessRuleWarnings } from '../../services/access-policies.js';
 import { listCredentials } from '../../services/credentials.js';
 import { getWorkspace } from '../../services/workspaces.js';
 import type {
@@ -54,6 +55,11 @@ const AccessRule: AccessRuleResolvers = {
       ? ((await c.loaders.ssoConfigurations()).find((s) => s.id === r.ssoConfigurationId) ?? null)
       : null,
   allowedGroups: (r) => r.allowedGroupIds.map((objectId) => ({ objectId })),
+  warnings: async (r, _a, c) =>
+    accessRuleWarnings(
+      r,
+      await Promise.all(r.allowedGroupIds.map((id) => c.loaders.groupByObjectId.load(id))),
+    ),
 };
 
 const AllowedGroup: AllowedGroupResolvers = {
