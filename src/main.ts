@@ -39,13 +39,6 @@ async function main(): Promise<void> {
     await db.close();
     throw err;
   }
-  logger.info({ url: server.url, publicUrl: server.publicUrl, startupMs: Date.now() - started }, 'listening');
-  const tenants = await listTenants();
-  console.error(
-    `[directory] listening on ${server.url} (GraphQL and playground: ${server.publicUrl}/graphql, index: ${server.publicUrl}/)\n` +
-      nextStepHint(server.publicUrl, tenants),
-  );
-
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
@@ -68,8 +61,17 @@ async function main(): Promise<void> {
       process.exit(code);
     }
   };
+  // Before announcing: a process manager may signal as soon as it reads the announcement, and a handler installed
+  // right after the write is not always in place yet when the signal arrives.
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  logger.info({ url: server.url, publicUrl: server.publicUrl, startupMs: Date.now() - started }, 'listening');
+  const tenants = await listTenants();
+  console.error(
+    `[directory] listening on ${server.url} (GraphQL and playground: ${server.publicUrl}/graphql, index: ${server.publicUrl}/)\n` +
+      nextStepHint(server.publicUrl, tenants),
+  );
 }
 
 main().catch((err: unknown) => {
