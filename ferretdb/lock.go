@@ -15,6 +15,10 @@ const exitLocked = 3
 
 var errLocked = errors.New("data directory in use")
 
+// lockFile keeps the locked file open, and so the lock held, until the process exits (an unreferenced *os.File is
+// closed by its finalizer).
+var lockFile *os.File
+
 // lockDataDir takes an exclusive lock (flock) on the data directory's lock file, waiting up to wait for another
 // process to release it (a service that just stopped). The kernel releases it when this process exits, however it
 // exits, so it is never stale. The file holds the holder's pid, for the message others get.
@@ -46,7 +50,7 @@ func lockDataDir(file string, wait time.Duration) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 
-	// keep f open (and so the lock) until the process exits
+	lockFile = f
 	_ = f.Truncate(0)
 	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getppid())+"\n"), 0)
 

@@ -326,28 +326,56 @@ func (pg *postgres) stop(logger *slog.Logger) {
 
 // stopOrphan waits for a PostgreSQL left running on the cluster by a previous run of this program that died
 // (it was told to stop when its parent died, and may still be shutting down), after telling it to stop again.
-// The data directory's lock shows that no live process of ours owns it.
+// The data directory's lock shows that no live process of ours owns it. A postmaster that has exited but was not
+// reaped (a zombie: its new parent may never wait for it) still holds its pid, and PostgreSQL would refuse to start
+// on its postmaster.pid for ever: that file is removed.
 func stopOrphan(l *layout, logger *slog.Logger) error {
-	b, err := os.ReadFile(filepath.Join(l.pgData, "postmaster.pid"))
+	pidFile := filepath.Join(l.pgData, "postmaster.pid")
+
+	b, err := os.ReadFile(pidFile)
 	if err != nil {
 		return nil //nolint:nilerr // no postmaster.pid: nothing runs
 	}
 
 	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
-	if err != nil || !isPostmasterOf(pid, l.pgData) {
-		return nil // PostgreSQL itself removes a postmaster.pid whose process is gone
+	if err != nil {
+		return nil //nolint:nilerr // not ours to judge: PostgreSQL reports it
 	}
 
-	logger.Warn("stopping a PostgreSQL left by a previous run", slog.Int("pid", pid))
-	_ = syscall.Kill(pid, syscall.SIGINT)
+	if isPostmasterOf(pid, l.pgData) {
+		logger.Warn("stopping a PostgreSQL left by a previous run", slog.Int("pid", pid))
+		_ = syscall.Kill(pid, syscall.SIGINT)
 
-	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if !isPostmasterOf(pid, l.pgData) {
-			return nil
+		deadline := time.Now().Add(90 * time.Second)
+		for isPostmasterOf(pid, l.pgData) {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("a PostgreSQL (pid %d) left by a previous run still runs on %s", pid, l.pgData)
+			}
+
+			time.Sleep(100 * time.Millisecond)
 		}
 	}
 
-	return fmt.Errorf("a PostgreSQL (pid %d) left by a previous run still runs on %s", pid, l.pgData)
+	if isZombie(pid) {
+		if err = os.Remove(pidFile); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+
+	return nil
+}
+
+// isZombie tells whether pid is a process that has exited and was not reaped.
+func isZombie(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+
+	// "pid (comm) state …": the state follows the last ')'
+	i := strings.LastIndexByte(string(stat), ')')
+
+	return i > 0 && i+2 < len(stat) && stat[i+2] == 'Z'
 }
 
 // isPostmasterOf tells whether pid is a postgres process started on this cluster (not a reused pid).

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -12,10 +13,34 @@ const optionalString = z
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce
+    .number({ error: 'a port number from 0 to 65535 (0 picks a free one)' })
+    .int('a port number from 0 to 65535 (0 picks a free one)')
+    .min(0, 'a port number from 0 to 65535 (0 picks a free one)')
+    .max(65535, 'a port number from 0 to 65535 (0 picks a free one)')
+    .default(4000),
+  /**
+   * The address to listen on. An IP address (or `localhost`), not a host name: a name can stand for several
+   * addresses, and a misspelt one would only fail when the database is already open.
+   */
+  HOST: z
+    .string()
+    .trim()
+    .refine(
+      (v) => isIP(v) !== 0 || v === 'localhost',
+      'an IP address of this machine to listen on: 127.0.0.1 (this machine only), 0.0.0.0 (every interface, e.g. in a container), :: or localhost',
+    )
+    .default('127.0.0.1'),
   PUBLIC_URL: optionalString.pipe(z.url().optional()),
-  MONGODB_URI: optionalString,
+  MONGODB_URI: optionalString.pipe(
+    z
+      .string()
+      .regex(
+        /^mongodb(\+srv)?:\/\/[^/?#\s]+/,
+        'a MongoDB connection string: mongodb://host:27017/directory or mongodb+srv://cluster.example.net/directory',
+      )
+      .optional(),
+  ),
   DATA_DIR: z.string().default('./.data'),
   /** The embedded database keeps its data in this PostgreSQL database instead of SQLite files in DATA_DIR. */
   EMBEDDED_POSTGRESQL_URL: optionalString.pipe(
@@ -57,32 +82,53 @@ const schema = z.object({
   TRUST_PROXY: z.string().default('loopback'),
   SCIM_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).default(200),
   SCIM_MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
-  BODY_LIMIT: z.string().default('1mb'),
+  /** Largest request body, in the syntax Express's body parser reads (`bytes`): a number of bytes or kb/mb/gb. */
+  BODY_LIMIT: z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, 'a size such as 1mb, 512kb or 1048576 (bytes)')
+    .default('1mb'),
+  /**
+   * Bearer token that GET /metrics requires (Prometheus `authorization: credentials`). Unset: /metrics is off. The
+   * endpoint shows tenant slugs and traffic, so it is never open to anyone who can reach the service.
+   */
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'at least 16 characters').optional()),
+  /** On SIGTERM/SIGINT: how long in-flight requests may take to finish before their connections are closed. */
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce
+    .number({ error: 'a number of seconds' })
+    .min(0, 'a number of seconds')
+    .max(600, 'at most 600 seconds')
+    .default(10),
 });
 
 export type Config = z.infer<typeof schema>;
 
 export class ConfigError extends Error {}
 
-export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** A configuration error found after parsing (a port in use, a database that cannot be reached), in the same form. */
+export function configError(variable: string, message: string): ConfigError {
+  return new ConfigError(`invalid configuration:\n  ${variable}: ${message}`);
+}
+
+/**
+ * Parses the environment. `serve`: the configuration of the HTTP service itself, which in production needs a
+ * SESSION_SECRET to sign cookies; the `directory` command and the build scripts do not serve, and do not need one.
+ */
+export function parseConfig(env: NodeJS.ProcessEnv = process.env, opts: { serve?: boolean } = {}): Config {
   const result = schema.safeParse(env);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const cfg = result.data;
-  if (cfg.NODE_ENV === 'production' && !cfg.SESSION_SECRET) {
-    throw new ConfigError('invalid configuration:\n  SESSION_SECRET: required when NODE_ENV=production');
+  if (opts.serve && cfg.NODE_ENV === 'production' && !cfg.SESSION_SECRET) {
+    throw configError('SESSION_SECRET', 'required when NODE_ENV=production (e.g. openssl rand -base64 48)');
   }
   if (cfg.DIRECTORY_BOOTSTRAP_SCIM_TOKEN && !cfg.DIRECTORY_BOOTSTRAP_TENANT) {
-    throw new ConfigError(
-      'invalid configuration:\n  DIRECTORY_BOOTSTRAP_TENANT: required with DIRECTORY_BOOTSTRAP_SCIM_TOKEN',
-    );
+    throw configError('DIRECTORY_BOOTSTRAP_TENANT', 'required with DIRECTORY_BOOTSTRAP_SCIM_TOKEN');
   }
   if (cfg.DIRECTORY_BOOTSTRAP_ADMIN_TOKEN && !cfg.DIRECTORY_BOOTSTRAP_TENANT) {
-    throw new ConfigError(
-      'invalid configuration:\n  DIRECTORY_BOOTSTRAP_TENANT: required with DIRECTORY_BOOTSTRAP_ADMIN_TOKEN',
-    );
+    throw configError('DIRECTORY_BOOTSTRAP_TENANT', 'required with DIRECTORY_BOOTSTRAP_ADMIN_TOKEN');
   }
   return cfg;
 }

@@ -2,7 +2,7 @@ import { connectDatabase, disconnectDatabase } from '../src/db/connection.js';
 import { flushAudit } from '../src/services/audit.js';
 import { flushProvisioningLog } from '../src/services/provisioning-log.js';
 import type { EmbeddedDatabase } from '../src/db/embedded/process.js';
-import { startTestDatabase } from './helpers/embedded.js';
+import { setSuiteDatabaseUri, startTestDatabase } from './helpers/embedded.js';
 
 /**
  * Mocha root hooks: one throwaway database for the whole run. Unless MONGODB_URI is set (then the same tests run
@@ -18,6 +18,7 @@ export const mochaHooks = {
     if (!uri) {
       embedded = await startTestDatabase();
       uri = embedded.uri;
+      setSuiteDatabaseUri(uri);
     }
     await connectDatabase(uri, {
       ...(process.env.MONGODB_URI ? {} : { dbName: 'directory_test' }),

@@ -1,10 +1,14 @@
+import { createReadStream, createWriteStream, existsSync, renameSync, rmSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '../config.js';
-import { openDatabase } from '../database.js';
 import { createContext } from '../domain/context.js';
-import { isDomainError } from '../domain/errors.js';
+import { isDomainError, PreconditionFailedError } from '../domain/errors.js';
 import type { CredentialKind, Tenant } from '../domain/types.js';
+import { openConfiguredDatabase } from '../open-database.js';
 import { flushAudit } from '../services/audit.js';
+import { backupDirectory, restoreDirectory } from '../services/backup.js';
 import { issueToken } from '../services/credentials.js';
 import { createTenant, getTenantBySlug, listTenants, setScimEnabled } from '../services/tenants.js';
 
@@ -18,6 +22,10 @@ Usage:
                                                       tenant's earlier tokens of that kind stop working after N
                                                       seconds (rotation); 0 revokes them at once.
   directory scim enable|disable <slug>                switch SCIM user synchronisation on or off
+  directory backup <file> [--force]                  every tenant's data, one document a line (Extended JSON;
+                                                      - for stdout). --force overwrites an existing file
+  directory restore <file> [--force]                 into an empty database (- for stdin); --force deletes
+                                                      what the database holds first. Stop the service first
 
 Options:
   --json      machine-readable output
@@ -54,6 +62,7 @@ export async function run(argv: string[]): Promise<number> {
       name: { type: 'string' },
       kind: { type: 'string' },
       'grace-seconds': { type: 'string' },
+      force: { type: 'boolean', default: false },
     },
   });
   const [area, action, slug] = positionals;
@@ -66,6 +75,13 @@ export async function run(argv: string[]): Promise<number> {
     (area === 'tenant' && (action === 'create' || action === 'list')) ||
     (area === 'token' && action === 'issue') ||
     (area === 'scim' && (action === 'enable' || action === 'disable'));
+  if (area === 'backup' || area === 'restore') {
+    if (!action || positionals.length > 2) {
+      console.error(`usage: directory ${area} <file> [--force]\n\n${usage}`);
+      return 2;
+    }
+    return backupOrRestore(area, action, values.force, values.json);
+  }
   if (!known) {
     console.error(`unknown command: ${positionals.join(' ')}\n\n${usage}`);
     return 2;
@@ -92,7 +108,9 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const config = parseConfig();
-  const db = await openDatabase(config, (m) => console.error(`[directory] ${m}`), { shareRunning: true });
+  const db = await openConfiguredDatabase(config, (m) => console.error(`[directory] ${m}`), {
+    shareRunning: true,
+  });
   try {
     if (area === 'tenant' && action === 'create') {
       const t = await createTenant({ slug: slug!, ...(values.name ? { name: values.name } : {}) }, 'cli');
@@ -146,6 +164,69 @@ export async function run(argv: string[]): Promise<number> {
       );
     }
     await flushAudit();
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+/** `directory backup <file>` / `directory restore <file>`; `-` is stdout / stdin. */
+async function backupOrRestore(
+  command: 'backup' | 'restore',
+  file: string,
+  force: boolean,
+  json: boolean,
+): Promise<number> {
+  if (command === 'backup' && file !== '-' && existsSync(file) && !force) {
+    console.error(`error: ${file} exists (--force overwrites it)`);
+    return 1;
+  }
+  if (command === 'restore' && file !== '-' && !existsSync(file)) {
+    console.error(`error: ${file} not found`);
+    return 1;
+  }
+  const config = parseConfig();
+  const db = await openConfiguredDatabase(config, (m) => console.error(`[directory] ${m}`), {
+    shareRunning: true,
+  });
+  try {
+    let counts: Record<string, number>;
+    if (command === 'backup') {
+      // Written beside the target and renamed when complete: a failed backup never looks like a good one.
+      const partial = `${file}.partial-${process.pid}`;
+      const out: Writable = file === '-' ? process.stdout : createWriteStream(partial, { mode: 0o600 });
+      try {
+        counts = await backupDirectory(out);
+        if (out !== process.stdout) {
+          out.end();
+          await finished(out);
+          renameSync(partial, file);
+        }
+      } catch (err) {
+        if (out !== process.stdout) rmSync(partial, { force: true });
+        throw err;
+      }
+    } else {
+      const input: Readable = file === '-' ? process.stdin : createReadStream(file);
+      try {
+        counts = await restoreDirectory(input, { replace: force });
+      } catch (err) {
+        if (err instanceof PreconditionFailedError) {
+          console.error(`error: ${err.message} (--force)`);
+          return 1;
+        }
+        throw err;
+      }
+    }
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    const summary = `${command === 'backup' ? 'backed up' : 'restored'} ${total} documents: ${Object.entries(
+      counts,
+    )
+      .map(([c, n]) => `${c} ${n}`)
+      .join(', ')}`;
+    // With `backup -`, stdout carries the backup itself: the summary goes to stderr.
+    const say = command === 'backup' && file === '-' ? console.error : console.log;
+    say(json ? JSON.stringify({ [command]: file, documents: counts }, null, 2) : summary);
     return 0;
   } finally {
     await db.close();

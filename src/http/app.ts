@@ -4,12 +4,16 @@ import helmet from 'helmet';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { isDatabaseReachable } from '../services/health.js';
+import { homeHandler } from './home.js';
+import { metricsEndpoint, metricsRecorder } from './metrics.js';
 
 export interface HttpDeps {
   config: Config;
   logger: Logger;
   /** Base URL clients reach the service at (PUBLIC_URL, or the listening address). */
   publicUrl: () => string;
+  /** True once shutdown has begun: /readyz answers 503 so that load balancers stop sending requests. */
+  isDraining?: () => boolean;
 }
 
 /** A mountable part of the service (SCIM, GraphQL, sign-in). `stop` runs at shutdown. */
@@ -52,6 +56,7 @@ export function createApp(deps: HttpDeps, mounts: Mount[]): express.Express {
     });
     next();
   });
+  if (deps.config.METRICS_TOKEN) app.use(metricsRecorder());
 
   app.use(
     helmet({
@@ -66,9 +71,15 @@ export function createApp(deps: HttpDeps, mounts: Mount[]): express.Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    if (deps.isDraining?.()) {
+      res.status(503).json({ status: 'shutting down' });
+      return;
+    }
     const ok = await isDatabaseReachable();
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'database unreachable' });
   });
+  app.get('/', homeHandler(deps.publicUrl, { metrics: Boolean(deps.config.METRICS_TOKEN) }));
+  if (deps.config.METRICS_TOKEN) app.get('/metrics', metricsEndpoint(deps.config.METRICS_TOKEN));
 
   for (const m of mounts) app.use(m.path, m.handler);
 

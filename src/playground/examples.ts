@@ -4,6 +4,9 @@
  * test/graphql/playground-examples.test.ts checks every example against the schema.
  *
  * Placeholder IDs (all zeros) are to be replaced with real ones: list them with the "Find IDs" example first.
+ * Ordered so that, on a new tenant, each example works once the IDs made by the ones above it are pasted in (the SSO
+ * configuration before the rules that need one, a workspace before the examples that change it, deletions last);
+ * test/graphql/playground-examples.test.ts runs them in this order.
  */
 export interface Example {
   /** Unique; shown as the button text. */
@@ -28,7 +31,8 @@ export const examples: Example[] = [
   },
   {
     title: 'Find IDs',
-    description: 'SSO configurations, workspaces and groups with the IDs the other examples need.',
+    description:
+      "SSO configurations, workspaces and groups with the IDs the other examples need. A group's externalId is its Entra object ID (what access rules list); its id is the directory's own.",
     query: `query FindIds($search: String) {
   ssoConfigurations { id name kind entraTenantId allowedEntraTenantIds }
   workspaces(first: 50) { nodes { id name access { policy } } }
@@ -38,7 +42,8 @@ export const examples: Example[] = [
   },
   {
     title: 'Add SSO configuration (Entra ID)',
-    description: 'Microsoft Entra ID, single tenant: enter your Entra tenant ID.',
+    description:
+      'Start here on a new tenant: the sign-in settings below need an SSO configuration. Microsoft Entra ID, single tenant: enter your Entra tenant ID, then copy the id it returns.',
     query: `mutation AddSsoConfiguration($input: CreateSsoConfigurationInput!) {
   createSsoConfiguration(input: $input) { id name kind entraTenantId }
 }`,
@@ -63,23 +68,16 @@ export const examples: Example[] = [
     variables: { id: zeroGuid, input: { name: 'Contoso (production)' } },
   },
   {
-    title: 'Remove SSO configuration',
-    description: 'Refused while an access policy still uses it.',
-    query: `mutation RemoveSsoConfiguration($id: ID!) {
-  deleteSsoConfiguration(id: $id) { id }
-}`,
-    variables: { id: zeroGuid },
-  },
-  {
     title: 'Main dashboard: enable SSO, limit to groups',
     description:
-      'Main User Dashboard Access Control: enable single sign-on for main users, choose the SSO configuration, limit to Entra group object IDs.',
+      'Main User Dashboard Access Control. Needs an SSO configuration: run "Add SSO configuration" first and paste its id. allowedGroupIds are Entra group object IDs (a group\'s externalId in "Find IDs", not its id); warnings lists the IDs no provisioned group carries yet.',
     query: `mutation MainDashboardAccess($input: AccessRuleInput!) {
   setMainDashboardAccess(input: $input) {
     mainDashboard {
       ssoEnabled
       ssoConfiguration { id name }
       allowedGroups { objectId group { displayName } }
+      warnings
     }
   }
 }`,
@@ -88,13 +86,14 @@ export const examples: Example[] = [
   {
     title: 'Workspace defaults: login with SSO',
     description:
-      'Workspace default settings → Login, registration and SSO: users can log in with SSO, configuration, allowed groups.',
+      'Workspace default settings → Login, registration and SSO. Needs an SSO configuration ("Add SSO configuration" first); allowedGroupIds as for the main dashboard.',
     query: `mutation WorkspaceDefaults($input: AccessRuleInput!) {
   setWorkspaceDefaultAccess(input: $input) {
     workspaceDefaults {
       ssoEnabled
       ssoConfiguration { id name }
       allowedGroups { objectId group { displayName } }
+      warnings
     }
   }
 }`,
@@ -106,8 +105,8 @@ export const examples: Example[] = [
     query: `query AccessPolicies {
   accessPolicies {
     updatedAt
-    mainDashboard { ssoEnabled ssoConfiguration { name } allowedGroups { objectId group { displayName } } }
-    workspaceDefaults { ssoEnabled ssoConfiguration { name } allowedGroups { objectId group { displayName } } }
+    mainDashboard { ssoEnabled ssoConfiguration { name } allowedGroups { objectId group { displayName } } warnings }
+    workspaceDefaults { ssoEnabled ssoConfiguration { name } allowedGroups { objectId group { displayName } } warnings }
   }
 }`,
   },
@@ -129,34 +128,22 @@ export const examples: Example[] = [
   },
   {
     title: 'Limit workspace to groups',
-    description: "Override a workspace's access: only members of these Entra groups may enter.",
+    description:
+      'Override a workspace\'s access: only members of these Entra groups may enter. Needs a workspace ("Create workspace") and an SSO configuration ("Add SSO configuration"); allowedGroupIds are Entra group object IDs (externalId).',
     query: `mutation LimitWorkspaceToGroups($id: ID!, $input: AccessRuleInput!) {
   setWorkspaceAccess(id: $id, input: $input) {
     id
     name
     access {
       policy
-      rule { ssoEnabled allowedGroupIds allowedGroups { objectId group { displayName } } }
+      rule { ssoEnabled allowedGroupIds allowedGroups { objectId group { displayName } } warnings }
     }
   }
 }`,
-    variables: { id: zeroGuid, input: { ssoEnabled: true, allowedGroupIds: [zeroGuid] } },
-  },
-  {
-    title: 'Reset workspace access',
-    description: "Drop a workspace's override: the workspace defaults apply again.",
-    query: `mutation ResetWorkspaceAccess($id: ID!) {
-  resetWorkspaceAccess(id: $id) { id name access { policy rule { ssoEnabled allowedGroupIds } } }
-}`,
-    variables: { id: zeroGuid },
-  },
-  {
-    title: 'Delete workspace',
-    description: 'Deletes a workspace.',
-    query: `mutation DeleteWorkspace($id: ID!) {
-  deleteWorkspace(id: $id) { id }
-}`,
-    variables: { id: zeroGuid },
+    variables: {
+      id: zeroGuid,
+      input: { ssoEnabled: true, ssoConfigurationId: zeroGuid, allowedGroupIds: [zeroGuid] },
+    },
   },
   {
     title: 'Workspace members',
@@ -188,6 +175,14 @@ export const examples: Example[] = [
   }
 }`,
     variables: { userId: zeroGuid, workspaceId: null },
+  },
+  {
+    title: 'Reset workspace access',
+    description: "Drop a workspace's override: the workspace defaults apply again.",
+    query: `mutation ResetWorkspaceAccess($id: ID!) {
+  resetWorkspaceAccess(id: $id) { id name access { policy rule { ssoEnabled allowedGroupIds } } }
+}`,
+    variables: { id: zeroGuid },
   },
   {
     title: 'SCIM settings',
@@ -267,6 +262,15 @@ export const examples: Example[] = [
     variables: { input: { displayName: 'Guest facilitators', memberIds: [] } },
   },
   {
+    title: 'Create user (not provisioned)',
+    description:
+      'A user owned by this directory (a guest, a test account). Users Entra provisions are read-only here.',
+    query: `mutation CreateUser($input: CreateUserInput!) {
+  createUser(input: $input) { id userName displayName active source }
+}`,
+    variables: { input: { userName: 'guest@example.com', displayName: 'Guest facilitator' } },
+  },
+  {
     title: 'Edit user (not provisioned)',
     description:
       'Change a user this directory owns. On users Entra provisions only entraObjectId may change.',
@@ -274,6 +278,22 @@ export const examples: Example[] = [
   updateUser(id: $id, input: $input) { id userName displayName active source }
 }`,
     variables: { id: zeroGuid, input: { displayName: 'New name' } },
+  },
+  {
+    title: 'Delete workspace',
+    description: 'Deletes a workspace.',
+    query: `mutation DeleteWorkspace($id: ID!) {
+  deleteWorkspace(id: $id) { id }
+}`,
+    variables: { id: zeroGuid },
+  },
+  {
+    title: 'Remove SSO configuration',
+    description: 'Refused while an access policy or a workspace still uses it.',
+    query: `mutation RemoveSsoConfiguration($id: ID!) {
+  deleteSsoConfiguration(id: $id) { id }
+}`,
+    variables: { id: zeroGuid },
   },
 ];
 

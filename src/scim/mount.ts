@@ -4,6 +4,8 @@ import { FeatureDisabledError } from '../domain/errors.js';
 import type { HttpDeps, Mount } from '../http/app.js';
 import { bearerToken } from '../http/admin-token.js';
 import { requestId } from '../http/principal.js';
+import { tagTenant } from '../http/metrics.js';
+import { scimMountPath, scimTenantUrl } from '../http/urls.js';
 import { authenticateScim } from '../services/credentials.js';
 import { recordProvisioning } from '../services/provisioning-log.js';
 import { invalidSyntax, ScimError, toScimError } from './errors.js';
@@ -38,7 +40,8 @@ export function createScimMount(deps: HttpDeps): Mount {
         source: 'scim',
         requestId: requestId(req),
       });
-      s.base = `${deps.publicUrl().replace(/\/+$/, '')}/scim/v2/tenants/${encodeURIComponent(t.slug)}`;
+      s.base = scimTenantUrl(deps.publicUrl(), t.slug);
+      tagTenant(res, t);
     } catch (err) {
       const refused = err instanceof FeatureDisabledError ? (err.detail as { tenantId?: string }) : undefined;
       if (refused?.tenantId) s.refusedTenantId = refused.tenantId;
@@ -84,7 +87,7 @@ export function createScimMount(deps: HttpDeps): Mount {
     send(res, e.status, e.body);
   });
 
-  return { path: '/scim/v2', handler: router };
+  return { path: scimMountPath, handler: router };
 }
 
 /** Records each tenant's request in its provisioning log when the response is finished. */

@@ -1,6 +1,6 @@
 import type { ServiceContext } from '../domain/context.js';
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
-import type { AccessPolicies, AccessRule } from '../domain/types.js';
+import type { AccessPolicies, AccessRule, Group } from '../domain/types.js';
 import { tenantRepositories } from '../db/repositories.js';
 import { recordAudit } from './audit.js';
 import { entraIds } from './validate.js';
@@ -39,7 +39,7 @@ export async function normaliseRule(
         ? undefined
         : (input.ssoConfigurationId ?? current.ssoConfigurationId),
     allowedGroupIds: input.allowedGroupIds
-      ? entraIds(input.allowedGroupIds, 'allowedGroupIds')
+      ? await checkAllowedGroupIds(ctx, entraIds(input.allowedGroupIds, 'allowedGroupIds'))
       : current.allowedGroupIds,
   };
   if (typeof next.ssoEnabled !== 'boolean')
@@ -53,6 +53,47 @@ export async function normaliseRule(
   }
   if (next.ssoConfigurationId === undefined) delete next.ssoConfigurationId;
   return next;
+}
+
+/**
+ * Allowed groups are named by their Entra object ID, which Entra provisions as the group's `externalId`. A directory
+ * group's own `id` is a GUID too, so it passes the format check, matches no sign-in and locks everyone out: refused,
+ * naming the value to use. An ID that matches no group at all is kept (Entra may provision the group later);
+ * `accessRuleWarnings` reports it.
+ */
+async function checkAllowedGroupIds(ctx: ServiceContext, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return ids;
+  const groups = tenantRepositories(ctx.tenantId).groups;
+  const carried = new Set((await groups.findByExternalIds(ids)).map((g) => g.externalId?.toLowerCase()));
+  const unmatched = ids.filter((id) => !carried.has(id));
+  if (unmatched.length === 0) return ids;
+  const [mistaken] = await groups.findByIds(unmatched);
+  if (mistaken) {
+    const name = JSON.stringify(mistaken.displayName);
+    throw new InvalidInputError(
+      mistaken.externalId
+        ? `allowedGroupIds: ${mistaken.id} is the directory id of group ${name}, not its Entra object ID: ` +
+            `use its externalId ${mistaken.externalId}`
+        : `allowedGroupIds: ${mistaken.id} is the directory id of group ${name}, which has no Entra object ID ` +
+            '(externalId): access rules list the object IDs of groups Entra provisions',
+      'allowedGroupIds',
+    );
+  }
+  return ids;
+}
+
+/**
+ * What an admin should know about a rule: each allowed group object ID that no provisioned group carries (yet).
+ * `carriers[i]` is the group that carries `rule.allowedGroupIds[i]`, or null.
+ */
+export function accessRuleWarnings(rule: AccessRule, carriers: readonly (Group | null)[]): string[] {
+  return rule.allowedGroupIds
+    .filter((_id, i) => !carriers[i])
+    .map(
+      (id) =>
+        `allowedGroupIds: no group with Entra object ID ${id} has been provisioned (yet): nobody gets in ` +
+        'through it until Entra provisions that group (check that it is in the provisioning scope)',
+    );
 }
 
 /** "Main User Dashboard Access Control". */

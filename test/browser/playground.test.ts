@@ -151,6 +151,7 @@ describe('GraphQL playground in Chromium (offline, same origin)', function () {
           ssoEnabled: true,
           allowedGroupIds: [designersOid],
           allowedGroups: [{ objectId: designersOid, group: { displayName: 'Designers' } }],
+          warnings: [],
         },
       });
 

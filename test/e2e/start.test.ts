@@ -1,61 +1,31 @@
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { projectRoot } from '../../src/paths.js';
-import { testPostgresqlUrl } from '../helpers/embedded.js';
+import { startTestDatabase } from '../helpers/embedded.js';
+import { cli, runService, startService } from '../helpers/service-process.js';
 
 /**
  * The service as an operator runs it: `src/main.ts` in its own process with the zero-config embedded database in
- * a fresh DATA_DIR, the bootstrap variables, the `directory` CLI against the same (running) database, and a
- * graceful stop on SIGTERM.
+ * a fresh DATA_DIR, the bootstrap variables, the `directory` CLI against the same (running) database, one service
+ * per DATA_DIR, supervision of the database process, and a graceful stop on SIGTERM.
  */
-const tsxArgs = ['--import', 'tsx'];
-
-function startService(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcessWithoutNullStreams; url: string; log: () => string }> {
-  const child = spawn(process.execPath, [...tsxArgs, path.join(projectRoot, 'src/main.ts')], {
-    cwd: projectRoot,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
-  });
-  let stderr = '';
-  let stdout = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${stderr}`)), 120_000);
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]!, log: () => stdout + stderr });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`service exited with ${code}:\n${stderr}`));
-    });
-  });
-}
-
-function cli(args: string[], env: Record<string, string>) {
-  return spawnSync(process.execPath, [...tsxArgs, path.join(projectRoot, 'src/cli/directory.ts'), ...args], {
-    cwd: projectRoot,
-    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
-    encoding: 'utf8',
-  });
-}
-
 describe('service start-up, bootstrap, CLI and shutdown (separate processes)', function () {
-  this.timeout(180_000);
+  this.timeout(240_000);
   let dataDir: string;
 
-  before(() => {
+  beforeEach(() => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'directory-start-'));
   });
-  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('starts with the embedded database, bootstraps a tenant, shares the database with the CLI, and stops cleanly', async () => {
     const scimSecret = 'bootstrap-scim-secret-0123456789';
@@ -72,7 +42,6 @@ describe('service start-up, bootstrap, CLI and shutdown (separate processes)', f
       const ready = await fetch(`${url}/readyz`);
       expect(ready.status).to.equal(200);
       expect(await ready.json()).to.deep.equal({ status: 'ready' });
-      expect(existsSync(path.join(dataDir, 'embedded-database.json'))).to.equal(true);
 
       // The CLI finds the running service's embedded database and sees the bootstrapped tenant.
       const list = cli(['tenant', 'list', '--json'], { DATA_DIR: dataDir });
@@ -109,32 +78,93 @@ describe('service start-up, bootstrap, CLI and shutdown (separate processes)', f
     }
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).to.equal(0);
-    expect(existsSync(path.join(dataDir, 'embedded-database.json'))).to.equal(false);
+    // Both database processes are gone with it.
+    expect(databaseProcesses(dataDir)).to.deep.equal([]);
   });
 
-  it('keeps the embedded database in PostgreSQL with EMBEDDED_POSTGRESQL_URL, in a DATA_DIR not made yet', async () => {
-    // A PostgreSQL database of its own, dropped afterwards (psql comes with the PostgreSQL the suite needs anyway).
-    const server = new URL(testPostgresqlUrl);
-    const database = `directory_e2e_${process.pid}_${Date.now()}`;
-    const psql = (sql: string, on: URL = server) => {
-      const res = spawnSync('psql', [on.href, '-v', 'ON_ERROR_STOP=1', '-qtAc', sql], { encoding: 'utf8' });
-      expect(res.status, res.stderr).to.equal(0);
-      return res.stdout;
-    };
-    psql(`CREATE DATABASE ${database}`);
-    const url = new URL(server.href);
-    url.pathname = `/${database}`;
-    const freshDir = path.join(dataDir, 'not-made-yet');
-    const env = {
-      DATA_DIR: freshDir,
-      EMBEDDED_POSTGRESQL_URL: url.href,
-      DIRECTORY_BOOTSTRAP_TENANT: 'northwind',
-    };
+  it('keeps the database closed: Unix sockets in an owner-only folder, no TCP port', async () => {
+    const { child } = await startService({ DATA_DIR: dataDir });
     try {
-      const { child, url: base } = await startService(env);
+      const run = path.join(dataDir, 'run');
+      expect(statSync(run).mode & 0o777).to.equal(0o700);
+      expect(readdirSync(run).sort()).to.deep.equal(['.s.PGSQL.5432', '.s.PGSQL.5432.lock', 'mongodb.sock']);
+      const pids = databaseProcesses(dataDir);
+      expect(pids.length, 'FerretDB and PostgreSQL processes').to.be.greaterThan(1);
+      expect(tcpListeners(pids)).to.deep.equal([]);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+
+  it('runs one service per DATA_DIR: a second start exits non-zero naming the directory', async () => {
+    const first = await startService({ DATA_DIR: dataDir, DIRECTORY_BOOTSTRAP_TENANT: 'contoso' });
+    try {
+      const second = runService({ DATA_DIR: dataDir });
+      expect(second.status).to.not.equal(0);
+      expect(second.stderr).to.contain(dataDir);
+      expect(second.stderr).to.match(/another process \(pid \d+\) uses the database/);
+      // The first one is unharmed.
+      expect((await fetch(`${first.url}/readyz`)).status).to.equal(200);
+      const list = cli(['tenant', 'list', '--json'], { DATA_DIR: dataDir });
+      expect(list.status, list.stderr).to.equal(0);
+    } finally {
+      first.child.kill('SIGTERM');
+      await first.exited;
+    }
+  });
+
+  it('restarts the database when it dies, and keeps what was written', async () => {
+    const { child, url, log } = await startService({
+      DATA_DIR: dataDir,
+      DIRECTORY_BOOTSTRAP_TENANT: 'contoso',
+      DIRECTORY_BOOTSTRAP_ADMIN_TOKEN: 'admin-secret-0123456789abcdef',
+    });
+    try {
+      for (const victim of ['ferretdb-embedded', 'postgres']) {
+        const pid = databaseProcesses(dataDir).find((p) => processName(p).startsWith(victim))!;
+        expect(pid, victim).to.be.a('number');
+        process.kill(pid, 'SIGKILL');
+        await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, 60_000);
+        const list = cli(['tenant', 'list', '--json'], { DATA_DIR: dataDir });
+        expect(list.status, list.stderr).to.equal(0);
+        expect((JSON.parse(list.stdout) as { slug: string }[]).map((t) => t.slug)).to.deep.equal(['contoso']);
+      }
+      expect(log()).to.contain('the embedded database was restarted');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+
+  it('exits non-zero when the database is gone for good', async () => {
+    const svc = await startService({ DATA_DIR: dataDir });
+    // A cluster this PostgreSQL cannot run: every restart fails.
+    writeFileSync(path.join(dataDir, 'postgresql', 'PG_VERSION'), '9\n');
+    process.kill(
+      databaseProcesses(dataDir).find((p) => processName(p).startsWith('ferretdb-embedded'))!,
+      'SIGKILL',
+    );
+    expect(await svc.exited).to.equal(1);
+    expect(svc.log()).to.contain('giving up');
+    expect(databaseProcesses(dataDir)).to.deep.equal([]);
+  });
+
+  it('keeps the data in an existing PostgreSQL database with EMBEDDED_POSTGRESQL_URL, in a DATA_DIR not made yet', async () => {
+    // Another embedded cluster stands in for the PostgreSQL server (its socket, no password).
+    const other = await startTestDatabase();
+    try {
+      const host = path.dirname(decodeURIComponent(new URL(other.uri).host));
+      const freshDir = path.join(dataDir, 'not-made-yet');
+      const { child, url } = await startService({
+        DATA_DIR: freshDir,
+        EMBEDDED_POSTGRESQL_URL: `postgres://ferretdb@/ferretdb?host=${encodeURIComponent(host)}`,
+        DIRECTORY_BOOTSTRAP_TENANT: 'northwind',
+      });
       try {
-        expect((await fetch(`${base}/readyz`)).status).to.equal(200);
-        expect(existsSync(path.join(freshDir, 'embedded-database.json'))).to.equal(true);
+        expect((await fetch(`${url}/readyz`)).status).to.equal(200);
+        // No cluster of its own: only the lock and the FerretDB socket.
+        expect(readdirSync(freshDir).sort()).to.deep.equal(['lock', 'run']);
         const list = cli(['tenant', 'list', '--json'], { DATA_DIR: freshDir });
         expect(list.status, list.stderr).to.equal(0);
         expect((JSON.parse(list.stdout) as { slug: string }[]).map((t) => t.slug)).to.deep.equal([
@@ -144,24 +174,73 @@ describe('service start-up, bootstrap, CLI and shutdown (separate processes)', f
         child.kill('SIGTERM');
       }
       expect(await new Promise<number | null>((resolve) => child.once('exit', resolve))).to.equal(0);
-      // The data is in PostgreSQL (FerretDB keeps a database as a schema), not in files.
-      const tables = psql(
-        `SELECT count(*) FROM pg_tables WHERE schemaname = 'directory' AND tablename LIKE 'tenants_%'`,
-        url,
-      );
-      expect(tables.trim()).to.equal('1');
     } finally {
-      psql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await other.stop();
     }
   });
 
   it('refuses bad configuration with a message that names the variable', () => {
-    const res = spawnSync(process.execPath, [...tsxArgs, path.join(projectRoot, 'src/main.ts')], {
-      cwd: projectRoot,
-      env: { ...process.env, PORT: 'eighty', DATA_DIR: dataDir },
-      encoding: 'utf8',
-    });
+    const res = runService({ PORT: 'eighty', DATA_DIR: dataDir });
     expect(res.status).to.equal(2);
     expect(res.stderr).to.contain('PORT');
   });
 });
+
+/** The processes of the embedded database in this data directory (FerretDB's program and PostgreSQL's). */
+function databaseProcesses(dataDir: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return (
+          readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+            .split('\0')
+            .includes(path.join(dataDir, 'postgresql')) ||
+          readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(dataDir)
+        );
+      } catch {
+        return false;
+      }
+    });
+}
+
+function processName(pid: number): string {
+  return path.basename(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]!);
+}
+
+/** TCP sockets in LISTEN state held by these processes. */
+function tcpListeners(pids: number[]): string[] {
+  const inodes = new Set<string>();
+  for (const pid of pids) {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]!);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  const listening: string[] = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols[3] === '0A' && inodes.has(cols[9]!)) listening.push(`${table} ${cols[1]}`);
+    }
+  }
+  return listening;
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

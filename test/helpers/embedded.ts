@@ -28,3 +28,15 @@ export async function startTestDatabase(opts: { postgresqlUrl?: string } = {}): 
     },
   };
 }
+
+let suiteUri: string | undefined;
+
+/** The suite's embedded database (test/setup.ts records it). */
+export function suiteDatabaseUri(): string {
+  if (!suiteUri) throw new Error('the suite has no embedded database');
+  return suiteUri;
+}
+
+export function setSuiteDatabaseUri(uri: string): void {
+  suiteUri = uri;
+}

@@ -21,13 +21,63 @@ describe('configuration', () => {
         'DIRECTORY_BOOTSTRAP_SCIM_TOKEN',
       ],
       [{ DIRECTORY_BOOTSTRAP_ADMIN_TOKEN: 'a-long-enough-admin-token' }, 'DIRECTORY_BOOTSTRAP_TENANT'],
-      [{ NODE_ENV: 'production' }, 'SESSION_SECRET'],
+      [{ MONGODB_URI: 'garbage' }, 'MONGODB_URI'],
+      [{ MONGODB_URI: 'postgres://db/directory' }, 'MONGODB_URI'],
+      [{ BODY_LIMIT: 'huge' }, 'BODY_LIMIT'],
+      [{ BODY_LIMIT: '1 megabyte' }, 'BODY_LIMIT'],
+      [{ HOST: 'not-a-host' }, 'HOST'],
+      [{ HOST: '127.0.0.256' }, 'HOST'],
+      [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN'],
+      [{ SHUTDOWN_TIMEOUT_SECONDS: 'soon' }, 'SHUTDOWN_TIMEOUT_SECONDS'],
     ] as const) {
       expect(() => parseConfig(env as NodeJS.ProcessEnv), name)
         .to.throw(ConfigError)
         .with.property('message')
         .that.contains(name);
     }
+  });
+
+  it('requires SESSION_SECRET in production to serve, not to run the CLI or a build script', () => {
+    expect(() => parseConfig({ NODE_ENV: 'production' }, { serve: true }))
+      .to.throw(ConfigError)
+      .with.property('message')
+      .that.contains('SESSION_SECRET');
+    expect(parseConfig({ NODE_ENV: 'production' }).SESSION_SECRET).to.equal(undefined);
+  });
+
+  it('says what a valid value looks like', () => {
+    const message = (env: NodeJS.ProcessEnv) => {
+      try {
+        parseConfig(env);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return '';
+    };
+    expect(message({ MONGODB_URI: 'garbage' })).to.contain('mongodb://host:27017/directory');
+    expect(message({ BODY_LIMIT: 'huge' })).to.contain('1mb');
+    expect(message({ HOST: 'not-a-host' })).to.contain('0.0.0.0');
+    expect(message({ PORT: 'eighty' })).to.contain('0 to 65535');
+    // The value itself is never echoed: a connection string may carry a password.
+    expect(message({ MONGODB_URI: 'mongo://admin:s3cret@db' })).not.to.contain('s3cret');
+  });
+
+  it('accepts the usual forms', () => {
+    for (const uri of [
+      'mongodb://127.0.0.1:27017/directory',
+      'mongodb://user:p%40ss@db1:27017,db2:27017/directory?replicaSet=rs0',
+      'mongodb+srv://cluster0.example.net/directory',
+    ]) {
+      expect(parseConfig({ MONGODB_URI: uri }).MONGODB_URI).to.equal(uri);
+    }
+    for (const size of ['1mb', '512kb', '1048576', '2.5MB', '100b']) {
+      expect(parseConfig({ BODY_LIMIT: size }).BODY_LIMIT).to.equal(size);
+    }
+    for (const host of ['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost']) {
+      expect(parseConfig({ HOST: host }).HOST).to.equal(host);
+    }
+    expect(parseConfig({}).SHUTDOWN_TIMEOUT_SECONDS).to.equal(10);
+    expect(parseConfig({}).METRICS_TOKEN).to.equal(undefined);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { ProvisioningLogEntry } from '../../domain/types.js';
 import { effectiveWorkspaceRule } from '../../services/access.js';
+import { accessRuleWarnings } from '../../services/access-policies.js';
 import { listCredentials } from '../../services/credentials.js';
 import { getWorkspace } from '../../services/workspaces.js';
 import type {
@@ -19,6 +20,7 @@ import type {
   WorkspaceResolvers,
 } from '../../generated/graphql.js';
 import type { Principal } from '../../http/principal.js';
+import { scimTenantUrl } from '../../http/urls.js';
 import { recordSources } from '../inputs.js';
 import type { Connection, Edge } from '../models.js';
 import { DateTime } from '../scalars.js';
@@ -53,6 +55,11 @@ const AccessRule: AccessRuleResolvers = {
       ? ((await c.loaders.ssoConfigurations()).find((s) => s.id === r.ssoConfigurationId) ?? null)
       : null,
   allowedGroups: (r) => r.allowedGroupIds.map((objectId) => ({ objectId })),
+  warnings: async (r, _a, c) =>
+    accessRuleWarnings(
+      r,
+      await Promise.all(r.allowedGroupIds.map((id) => c.loaders.groupByObjectId.load(id))),
+    ),
 };
 
 const AllowedGroup: AllowedGroupResolvers = {
@@ -75,7 +82,7 @@ const AccessExplanation: AccessExplanationResolvers = {
 
 const ScimSettings: ScimSettingsResolvers = {
   enabled: (s) => s.tenant.scimEnabled,
-  tenantUrl: (s, _a, c) => `${c.publicUrl().replace(/\/+$/, '')}/scim/v2/tenants/${s.tenant.slug}`,
+  tenantUrl: (s, _a, c) => scimTenantUrl(c.publicUrl(), s.tenant.slug),
   tokens: (_s, _a, c) => listCredentials(c.service, 'scim'),
 };
 

@@ -1,0 +1,74 @@
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { suiteDatabaseUri } from './embedded.js';
+import { projectRoot } from '../../src/paths.js';
+
+/** The service and the `directory` command as separate processes, from the TypeScript sources (through tsx). */
+const tsxArgs = ['--import', 'tsx'];
+
+export interface ServiceProcess {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  /** Everything the process printed so far (stdout and stderr). */
+  log: () => string;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+/** Starts `src/main.ts` (PORT=0 unless given) and resolves once it prints where it listens. */
+export function startService(env: Record<string, string>): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [...tsxArgs, path.join(projectRoot, 'src/main.ts')], {
+    cwd: projectRoot,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
+  });
+  let stderr = '';
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`service did not start:\n${stderr}`)), 120_000);
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1]!, log: () => stdout + stderr, exited });
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`service exited with ${code}:\n${stderr}`));
+    });
+  });
+}
+
+/** Runs `src/main.ts` to its end (for start-ups that must fail). */
+export function runService(env: Record<string, string>) {
+  return spawnSync(process.execPath, [...tsxArgs, path.join(projectRoot, 'src/main.ts')], {
+    cwd: projectRoot,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+}
+
+/** Runs the `directory` command to its end. */
+export function cli(args: string[], env: Record<string, string>, input?: string) {
+  return spawnSync(process.execPath, [...tsxArgs, path.join(projectRoot, 'src/cli/directory.ts'), ...args], {
+    cwd: projectRoot,
+    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+    encoding: 'utf8',
+    ...(input !== undefined ? { input } : {}),
+  });
+}
+
+/**
+ * A connection string for a database of its own on the suite's database server (the suite's embedded database, or
+ * the MongoDB of MONGODB_URI), so that a child process starts fast and shares nothing with other tests.
+ */
+export function freshDatabaseUri(prefix = 'child'): string {
+  const url = new URL(process.env.MONGODB_URI ?? suiteDatabaseUri());
+  url.pathname = `/${prefix}_${randomUUID().slice(0, 8)}`;
+  return url.href;
+}
