@@ -218,7 +218,8 @@ export function userSortKey(u: User): string {
 /**
  * Changes a user through `mutate`, which receives the current user and returns the changes. Optimistic
  * concurrency: if another writer got in between, `mutate` runs again on the fresh user (up to 5 times).
- * `replace` clears every writable field that the changes do not name (PUT semantics).
+ * `replace` clears every writable field that the changes do not name (PUT semantics) — but `active`, which no
+ * change ever clears (nextActive).
  */
 export async function modifyUser(
   ctx: ServiceContext,
@@ -237,7 +238,10 @@ export async function modifyUser(
     const base: UserInput = opts.replace
       ? { userName: current.userName, entraObjectId: current.entraObjectId }
       : { ...current };
-    const next = normalise({ ...base, ...changes });
+    const next = {
+      ...normalise({ ...base, ...changes }),
+      active: nextActive(current, changes, !!opts.replace),
+    };
     const changed = diff(current, next);
     assertMayChange(ctx, current, changed);
     if (changed.length === 0) return current;
@@ -258,6 +262,25 @@ export async function modifyUser(
     }
   }
   throw new PreconditionFailedError('the user is being changed concurrently; try again');
+}
+
+/**
+ * Deactivation is sticky (issue 12): a user is active or inactive, never "unset", and only an explicit `true`
+ * activates. A replacement without `active` (SCIM PUT without it, or with null) and a change that does not name it
+ * keep it as it is; a change that names it without a value (SCIM PATCH `remove active`, `replace active null`) is
+ * refused rather than read as a default. A deprovisioned person is never let back in by omission.
+ */
+function nextActive(current: User, changes: UserChanges, replace: boolean): boolean {
+  if (!Object.hasOwn(changes, 'active')) return current.active;
+  const active = optionalBoolean(changes.active, 'active');
+  if (active === undefined && replace) return current.active;
+  if (active === undefined) {
+    throw new InvalidInputError(
+      'active cannot be removed or set to null: send false to deactivate',
+      'active',
+    );
+  }
+  return active;
 }
 
 export function updateUser(ctx: ServiceContext, id: string, changes: UserChanges): Promise<User> {
