@@ -1,6 +1,7 @@
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { HttpDeps, Mount } from '../http/app.js';
+import { strictUtf8 } from '../http/body.js';
 import type { Authenticator } from '../http/principal.js';
 import { buildContext } from './authenticate.js';
 import { playgroundRouter } from './playground.js';
@@ -16,7 +17,7 @@ export async function createGraphqlMount(deps: HttpDeps, authenticators: Authent
 
   const router = express.Router();
   router.use(playgroundRouter());
-  router.use(express.json({ limit: deps.config.BODY_LIMIT }));
+  router.use(express.json({ limit: deps.config.BODY_LIMIT, verify: strictUtf8 }));
   router.use(expressMiddleware(server, { context: ({ req }) => buildContext(req, deps, authenticators) }));
   // Body parser failures (malformed JSON, too large) answer in GraphQL's error shape.
   router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {

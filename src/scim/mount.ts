@@ -3,10 +3,12 @@ import { createContext } from '../domain/context.js';
 import { FeatureDisabledError } from '../domain/errors.js';
 import type { HttpDeps, Mount } from '../http/app.js';
 import { bearerToken } from '../http/admin-token.js';
+import { strictUtf8 } from '../http/body.js';
 import { requestId } from '../http/principal.js';
 import { authenticateScim } from '../services/credentials.js';
 import { recordProvisioning } from '../services/provisioning-log.js';
-import { invalidSyntax, ScimError, toScimError } from './errors.js';
+import { findUnfitText, textProblem } from '../services/validate.js';
+import { invalidFilter, invalidSyntax, invalidValue, ScimError, toScimError } from './errors.js';
 import { TenantRateLimiter } from './rate-limit.js';
 import { scope, send, state } from './request.js';
 import { discoveryRouter } from './routes/discovery.js';
@@ -24,7 +26,12 @@ export function createScimMount(deps: HttpDeps): Mount {
   const { config, logger } = deps;
   const maxPageSize = config.SCIM_MAX_PAGE_SIZE;
   const limiter = new TenantRateLimiter(config.SCIM_RATE_LIMIT_PER_SECOND);
-  const parseJson = express.json({ limit: config.BODY_LIMIT, strict: true, type: acceptsAsJson });
+  const parseJson = express.json({
+    limit: config.BODY_LIMIT,
+    strict: true,
+    type: acceptsAsJson,
+    verify: strictUtf8,
+  });
 
   const tenant = express.Router({ mergeParams: true });
   tenant.use(provisioningLog);
@@ -62,6 +69,7 @@ export function createScimMount(deps: HttpDeps): Mount {
       next();
     });
   });
+  tenant.use(refuseUnfitText);
   tenant.use(discoveryRouter(maxPageSize));
   tenant.use('/Users', usersRouter(maxPageSize));
   tenant.use('/Groups', groupsRouter(maxPageSize));
@@ -85,6 +93,45 @@ export function createScimMount(deps: HttpDeps): Mount {
   });
 
   return { path: '/scim/v2', handler: router };
+}
+
+/**
+ * Every string of a request must be fit to store (services/validate.ts textProblem: no U+0000, no lone surrogate),
+ * checked before any route runs: a refused request changes nothing, and nothing Entra sent is rewritten. A path
+ * segment that holds one names no resource (404); a query value or body attribute is 400 invalidValue naming it
+ * (invalidFilter for a filter). Decoded path segments are read as Express will give them to the routes.
+ */
+function refuseUnfitText(req: Request, _res: Response, next: NextFunction): void {
+  for (const segment of req.path.split('/')) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      continue; // Express answers a malformed escape itself (errors.ts: 404)
+    }
+    if (textProblem(decoded)) throw new ScimError(404, undefined, 'resource not found');
+  }
+  const found =
+    findUnfitText(req.query, '') ?? (req.body === undefined ? undefined : findUnfitText(req.body, ''));
+  if (found) {
+    const detail = `${attributeOf(req.body, found.path)} ${found.problem}`;
+    throw found.path.toLowerCase() === 'filter' ? invalidFilter(detail) : invalidValue(detail);
+  }
+  next();
+}
+
+/** Names what a PATCH operation's value sets by the operation's path: `Operations[0].value` → `displayName`. */
+function attributeOf(body: unknown, path: string): string {
+  const m = /^operations\[(\d+)\]\.value(.*)$/i.exec(path);
+  const ops = m && body && typeof body === 'object' ? valueOf(body, 'operations') : undefined;
+  const op = Array.isArray(ops) ? (ops[Number(m![1])] as unknown) : undefined;
+  if (!m || !op || typeof op !== 'object') return path;
+  const opPath = valueOf(op, 'path');
+  return typeof opPath === 'string' && opPath !== '' ? `${opPath}${m[2]}` : m[2]!.replace(/^\./, '');
+}
+
+function valueOf(o: object, lowerKey: string): unknown {
+  return Object.entries(o).find(([k]) => k.toLowerCase() === lowerKey)?.[1];
 }
 
 /** Records each tenant's request in its provisioning log when the response is finished. */

@@ -11,7 +11,8 @@ import type { Group, Membership, Page, User } from '../domain/types.js';
 import { tenantRepositories } from '../db/repositories.js';
 import { recordAudit } from './audit.js';
 import { offsetPage, pageOfAll } from './paging.js';
-import { optionalText, requiredText } from './validate.js';
+import { checkedGroupFilter } from './filters.js';
+import { assertFitText, optionalText, requiredText } from './validate.js';
 
 export interface GroupInput {
   displayName: string;
@@ -53,6 +54,7 @@ function memberIds(ids: readonly string[] | undefined, path: string): string[] {
     if (typeof id !== 'string' || id === '' || id.length > 256) {
       throw new InvalidInputError(`${path} must be user ids`, path);
     }
+    assertFitText(id, path);
   }
   return [...new Set(ids)];
 }
@@ -114,7 +116,10 @@ export async function listGroups(
   ctx: ServiceContext,
   opts: { filter?: GroupFilter | undefined; skip: number; limit: number },
 ): Promise<Page<Group>> {
-  return offsetPage(tenantRepositories(ctx.tenantId).groups, opts);
+  return offsetPage(tenantRepositories(ctx.tenantId).groups, {
+    ...opts,
+    filter: checkedGroupFilter(opts.filter),
+  });
 }
 
 /**
@@ -127,7 +132,7 @@ export async function searchGroups(
   opts: { filter?: GroupFilter | undefined; skip: number; limit: number },
 ): Promise<Page<Group>> {
   const repos = tenantRepositories(ctx.tenantId);
-  const f = opts.filter;
+  const f = checkedGroupFilter(opts.filter);
   const idEq = (x: GroupFilter | undefined) =>
     x?.kind === 'compare' && x.field === 'id' && x.op === 'eq' && typeof x.value === 'string'
       ? x.value
@@ -142,14 +147,14 @@ export async function searchGroups(
       return one(await repos.groups.findById(groupId));
     }
   }
-  return listGroups(ctx, opts);
+  return listGroups(ctx, { ...opts, filter: f });
 }
 
 export async function listGroupsAfter(
   ctx: ServiceContext,
   opts: { filter?: GroupFilter | undefined; after?: { key: string; id: string } | undefined; limit: number },
 ): Promise<Group[]> {
-  return tenantRepositories(ctx.tenantId).groups.list(opts.filter, {
+  return tenantRepositories(ctx.tenantId).groups.list(checkedGroupFilter(opts.filter), {
     limit: opts.limit,
     after: opts.after,
     sort: 'name',
@@ -157,7 +162,7 @@ export async function listGroupsAfter(
 }
 
 export async function countGroups(ctx: ServiceContext, filter?: GroupFilter): Promise<number> {
-  return tenantRepositories(ctx.tenantId).groups.count(filter);
+  return tenantRepositories(ctx.tenantId).groups.count(checkedGroupFilter(filter));
 }
 
 export function groupSortKey(g: Group): string {

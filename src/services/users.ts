@@ -10,6 +10,7 @@ import type { Filter, UserFilter } from '../domain/filter.js';
 import type { Email, Page, PhoneNumber, User } from '../domain/types.js';
 import { tenantRepositories } from '../db/repositories.js';
 import { recordAudit } from './audit.js';
+import { checkedUserFilter } from './filters.js';
 import { offsetPage, pageOfAll } from './paging.js';
 import { entraId, multiValued, optionalBoolean, optionalText, requiredText } from './validate.js';
 
@@ -107,7 +108,10 @@ export async function listUsers(
   ctx: ServiceContext,
   opts: { filter?: UserFilter | undefined; skip: number; limit: number },
 ): Promise<Page<User>> {
-  return offsetPage(tenantRepositories(ctx.tenantId).users, opts);
+  return offsetPage(tenantRepositories(ctx.tenantId).users, {
+    ...opts,
+    filter: checkedUserFilter(opts.filter),
+  });
 }
 
 /** An entry condition (value path) may match at most this many users. */
@@ -127,10 +131,10 @@ export async function searchUsers(
   opts: { filter?: UserFilter | undefined; skip: number; limit: number },
 ): Promise<Page<User>> {
   const repo = tenantRepositories(ctx.tenantId).users;
-  const f = opts.filter;
+  const f = checkedUserFilter(opts.filter);
   // Plain lookups (userName, id, externalId eq) need nothing special: storage keeps them top-level equalities,
   // which a database that pushes equality down answers without a scan.
-  if (!f || !hasEntryCondition(f)) return listUsers(ctx, opts);
+  if (!f || !hasEntryCondition(f)) return listUsers(ctx, { ...opts, filter: f });
   const matching = async (f: Extract<UserFilter, { kind: 'element' | 'compare' }>): Promise<User[]> => {
     // A comparison on a multi-valued field applies to its entries' values.
     const entry: Filter<string> =
@@ -199,7 +203,7 @@ export async function listUsersAfter(
   ctx: ServiceContext,
   opts: { filter?: UserFilter | undefined; after?: { key: string; id: string } | undefined; limit: number },
 ): Promise<User[]> {
-  return tenantRepositories(ctx.tenantId).users.list(opts.filter, {
+  return tenantRepositories(ctx.tenantId).users.list(checkedUserFilter(opts.filter), {
     limit: opts.limit,
     after: opts.after,
     sort: 'name',
@@ -207,7 +211,7 @@ export async function listUsersAfter(
 }
 
 export async function countUsers(ctx: ServiceContext, filter?: UserFilter): Promise<number> {
-  return tenantRepositories(ctx.tenantId).users.count(filter);
+  return tenantRepositories(ctx.tenantId).users.count(checkedUserFilter(filter));
 }
 
 /** Sort key used by listUsersAfter cursors. */
