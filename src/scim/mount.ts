@@ -10,7 +10,7 @@ import { recordProvisioning } from '../services/provisioning-log.js';
 import { findUnfitText, textProblem } from '../services/validate.js';
 import { invalidFilter, invalidSyntax, invalidValue, ScimError, toScimError } from './errors.js';
 import { TenantRateLimiter } from './rate-limit.js';
-import { scope, send, state } from './request.js';
+import { queryParams, scope, send, state } from './request.js';
 import { discoveryRouter } from './routes/discovery.js';
 import { groupsRouter } from './routes/groups.js';
 import { usersRouter } from './routes/users.js';
@@ -69,7 +69,7 @@ export function createScimMount(deps: HttpDeps): Mount {
       next();
     });
   });
-  tenant.use(refuseUnfitText);
+  tenant.use(checkRequest);
   tenant.use(discoveryRouter(maxPageSize));
   tenant.use('/Users', usersRouter(maxPageSize));
   tenant.use('/Groups', groupsRouter(maxPageSize));
@@ -96,12 +96,14 @@ export function createScimMount(deps: HttpDeps): Mount {
 }
 
 /**
- * Every string of a request must be fit to store (services/validate.ts textProblem: no U+0000, no lone surrogate),
- * checked before any route runs: a refused request changes nothing, and nothing Entra sent is rewritten. A path
- * segment that holds one names no resource (404); a query value or body attribute is 400 invalidValue naming it
- * (invalidFilter for a filter). Decoded path segments are read as Express will give them to the routes.
+ * What can be checked of the whole request is checked before any route runs, so a refused request has changed
+ * nothing (issue 12, items 5 and 8): no query parameter given twice (400 invalidValue), and every string must be fit
+ * to store (services/validate.ts textProblem: no U+0000, no lone surrogate; nothing Entra sent is rewritten). A path
+ * segment that holds such a string names no resource (404); a query value or body attribute is 400 invalidValue
+ * naming it (invalidFilter for a filter). Path segments are decoded as Express will hand them to the routes.
  */
-function refuseUnfitText(req: Request, _res: Response, next: NextFunction): void {
+function checkRequest(req: Request, _res: Response, next: NextFunction): void {
+  queryParams(req);
   for (const segment of req.path.split('/')) {
     let decoded: string;
     try {
