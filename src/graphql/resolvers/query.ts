@@ -1,9 +1,11 @@
 import { decideAccess, type AccessTarget, type SignInFacts } from '../../services/access.js';
+import { listTokens } from '../../services/credentials.js';
 import { getSsoConfiguration } from '../../services/sso.js';
 import { getWorkspace } from '../../services/workspaces.js';
 import type { User } from '../../domain/types.js';
 import type { QueryResolvers } from '../../generated/graphql.js';
 import type { GraphqlContext } from '../context.js';
+import { opt, tokenKinds } from '../inputs.js';
 import type { AccessExplanationParent } from '../models.js';
 import * as page from './connections.js';
 
@@ -43,6 +45,8 @@ export const Query: QueryResolvers = {
   ssoConfiguration: (_p, { id }, c) => getSsoConfiguration(c.service, id),
   accessPolicies: (_p, _a, c) => c.loaders.policies(),
   scimSettings: async (_p, _a, c) => ({ tenant: await c.loaders.tenant() }),
+  tokens: (_p, { kind, includeRetired }, c) =>
+    listTokens(c.service, { kind: kind ? tokenKinds[kind] : undefined, includeRetired: opt(includeRetired) }),
   provisioningLog: (_p, args, c) => page.provisioningLog(c, args),
 
   explainAccess: async (_p, { userId, workspaceId }, c) =>

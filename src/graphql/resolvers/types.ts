@@ -15,6 +15,7 @@ import type {
   ProvisioningResourceType,
   Resolvers,
   ScimSettingsResolvers,
+  TokenResolvers,
   UserResolvers,
   WorkspaceResolvers,
 } from '../../generated/graphql.js';
@@ -79,6 +80,10 @@ const ScimSettings: ScimSettingsResolvers = {
   tokens: (_s, _a, c) => listCredentials(c.service, 'scim'),
 };
 
+const Token: TokenResolvers = {
+  kind: (t) => (t.kind === 'scim' ? 'SCIM' : 'ADMIN'),
+};
+
 const IssuedScimToken: IssuedScimTokenResolvers = {
   settings: (t) => ({ tenant: t.tenant }),
 };
@@ -125,6 +130,7 @@ export const typeResolvers: Resolvers = {
   AccessExplanation,
   ScimSettings,
   IssuedScimToken,
+  Token,
   Principal,
   ProvisioningLogEntry,
   UserConnection: connectionFields,
