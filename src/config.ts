@@ -58,6 +58,17 @@ const schema = z.object({
   SCIM_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).default(200),
   SCIM_MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
   BODY_LIMIT: z.string().default('1mb'),
+  /** Per client address: requests a minute without a valid credential (SCIM, GraphQL, /auth); 429 beyond. */
+  UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  /** Per principal: GraphQL operations a second (bursts up to twice that); 429 beyond. */
+  GRAPHQL_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).default(200),
+  /** HTTP server: time to receive a request's headers, and the whole request. */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+  /** HTTP server: how long a keep-alive connection may wait for its next request. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  /** HTTP server: a connection with no request in progress and no traffic for this long is closed. */
+  HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -73,6 +84,11 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cfg = result.data;
   if (cfg.NODE_ENV === 'production' && !cfg.SESSION_SECRET) {
     throw new ConfigError('invalid configuration:\n  SESSION_SECRET: required when NODE_ENV=production');
+  }
+  if (cfg.HTTP_HEADERS_TIMEOUT_MS > cfg.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      'invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: at most HTTP_REQUEST_TIMEOUT_MS',
+    );
   }
   if (cfg.DIRECTORY_BOOTSTRAP_SCIM_TOKEN && !cfg.DIRECTORY_BOOTSTRAP_TENANT) {
     throw new ConfigError(

@@ -82,8 +82,14 @@ export async function createAuthMount(
   );
 
   const router = express.Router();
-  router.use((_req, res, next) => {
+  router.use((req, res, next) => {
     res.set('Cache-Control', 'no-store');
+    // Sign-in starts (unauthenticated database reads) and refused requests cost the client's address its budget;
+    // past it, the front door below refuses the address before anything runs.
+    const limits = deps.limits?.unauthenticated;
+    res.once('finish', () => {
+      if (res.statusCode >= 400 || /\/signin$/.test(req.path)) limits?.fail(req);
+    });
     next();
   });
 
@@ -228,12 +234,17 @@ export async function createAuthMount(
     });
   });
 
-  router.use(authErrorHandler(logger));
+  const refuse = authErrorHandler(logger);
+  router.use(refuse);
+  const frontDoor = deps.limits?.unauthenticated.frontDoor((err, req, res) =>
+    refuse(err, req, res, () => {}),
+  );
 
   return {
     mount: {
       path: '/auth',
       handler: router,
+      ...(frontDoor ? { frontDoor } : {}),
       async stop() {
         store.stopSweeping();
       },

@@ -4,6 +4,7 @@ import type { HttpDeps, Mount } from '../http/app.js';
 import { strictUtf8 } from '../http/body.js';
 import type { Authenticator } from '../http/principal.js';
 import { buildContext } from './authenticate.js';
+import { domainExtensions } from './errors.js';
 import { playgroundRouter } from './playground.js';
 import { createApolloServer } from './server.js';
 
@@ -32,5 +33,18 @@ export async function createGraphqlMount(deps: HttpDeps, authenticators: Authent
       ],
     });
   });
-  return { path: '/graphql', handler: router, stop: () => server.stop() };
+  // An address that keeps failing authentication is refused before anything else runs (app.ts, front doors).
+  const frontDoor = deps.limits?.unauthenticated.frontDoor((err, _req, res) => {
+    const retry = String(Math.max(1, Math.ceil(err.retryAfterSeconds)));
+    res
+      .status(429)
+      .set('Retry-After', retry)
+      .json({ errors: [{ message: err.message, extensions: domainExtensions(err) }] });
+  });
+  return {
+    path: '/graphql',
+    handler: router,
+    stop: () => server.stop(),
+    ...(frontDoor ? { frontDoor } : {}),
+  };
 }

@@ -4,18 +4,26 @@ import helmet from 'helmet';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { isDatabaseReachable } from '../services/health.js';
+import type { RequestLimits } from './limits.js';
 
 export interface HttpDeps {
   config: Config;
   logger: Logger;
   /** Base URL clients reach the service at (PUBLIC_URL, or the listening address). */
   publicUrl: () => string;
+  /** Limits shared by the mounts of one app (mounts.ts); a mount built alone (some tests) has none. */
+  limits?: RequestLimits | undefined;
 }
 
 /** A mountable part of the service (SCIM, GraphQL, sign-in). `stop` runs at shutdown. */
 export interface Mount {
   path: string;
   handler: express.RequestHandler | express.Router;
+  /**
+   * Runs before everything else of the app (request ids, logging, security headers) for requests under `path`: the
+   * cheapest possible refusal of clients that are over a limit (rate-limit.ts AddressGuard).
+   */
+  frontDoor?: express.RequestHandler;
   stop?: () => Promise<void>;
 }
 
@@ -31,6 +39,7 @@ export function createApp(deps: HttpDeps, mounts: Mount[]): express.Express {
     /^\d+$/.test(deps.config.TRUST_PROXY) ? Number(deps.config.TRUST_PROXY) : deps.config.TRUST_PROXY,
   );
   app.set('query parser', 'simple');
+  for (const m of mounts) if (m.frontDoor) app.use(m.path, m.frontDoor);
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const incoming = req.headers['x-request-id'];

@@ -114,7 +114,7 @@ export function toScimError(err: unknown): ScimErrorResponse {
         });
       case 'TOO_MANY_REQUESTS': {
         const retry = Math.max(1, Math.ceil((err as TooManyRequestsError).retryAfterSeconds));
-        return response(429, 'too many requests for this tenant; retry later', undefined, {
+        return response(429, `${err.message}; retry later`, undefined, {
           'Retry-After': String(retry),
         });
       }

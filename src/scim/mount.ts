@@ -1,15 +1,15 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { createContext } from '../domain/context.js';
-import { FeatureDisabledError } from '../domain/errors.js';
+import { FeatureDisabledError, UnauthenticatedError } from '../domain/errors.js';
 import type { HttpDeps, Mount } from '../http/app.js';
 import { bearerToken } from '../http/admin-token.js';
 import { strictUtf8 } from '../http/body.js';
 import { requestId } from '../http/principal.js';
+import { RateLimiter } from '../http/rate-limit.js';
 import { authenticateScim } from '../services/credentials.js';
 import { recordProvisioning } from '../services/provisioning-log.js';
 import { findUnfitText, textProblem } from '../services/validate.js';
 import { invalidFilter, invalidSyntax, invalidValue, ScimError, toScimError } from './errors.js';
-import { TenantRateLimiter } from './rate-limit.js';
 import { queryParams, scope, send, state } from './request.js';
 import { discoveryRouter } from './routes/discovery.js';
 import { groupsRouter } from './routes/groups.js';
@@ -25,7 +25,11 @@ import { usersRouter } from './routes/users.js';
 export function createScimMount(deps: HttpDeps): Mount {
   const { config, logger } = deps;
   const maxPageSize = config.SCIM_MAX_PAGE_SIZE;
-  const limiter = new TenantRateLimiter(config.SCIM_RATE_LIMIT_PER_SECOND);
+  const limiter = new RateLimiter(
+    config.SCIM_RATE_LIMIT_PER_SECOND,
+    config.SCIM_RATE_LIMIT_PER_SECOND * 2,
+    'too many requests for this tenant',
+  );
   const parseJson = express.json({
     limit: config.BODY_LIMIT,
     strict: true,
@@ -47,6 +51,7 @@ export function createScimMount(deps: HttpDeps): Mount {
       });
       s.base = `${deps.publicUrl().replace(/\/+$/, '')}/scim/v2/tenants/${encodeURIComponent(t.slug)}`;
     } catch (err) {
+      if (err instanceof UnauthenticatedError) deps.limits?.unauthenticated.fail(req);
       const refused = err instanceof FeatureDisabledError ? (err.detail as { tenantId?: string }) : undefined;
       if (refused?.tenantId) s.refusedTenantId = refused.tenantId;
       throw err;
@@ -92,7 +97,13 @@ export function createScimMount(deps: HttpDeps): Mount {
     send(res, e.status, e.body);
   });
 
-  return { path: '/scim/v2', handler: router };
+  // An address that keeps failing authentication is refused before anything else runs (app.ts, front doors).
+  const frontDoor = deps.limits?.unauthenticated.frontDoor((err, _req, res) => {
+    const e = toScimError(err);
+    for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
+    send(res, e.status, e.body);
+  });
+  return { path: '/scim/v2', handler: router, ...(frontDoor ? { frontDoor } : {}) };
 }
 
 /**

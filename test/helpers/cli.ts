@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { projectRoot } from '../../src/db/embedded.js';
@@ -11,16 +11,27 @@ export function testDatabaseUri(): string {
 
 /**
  * Runs the `directory` CLI as an operator does, in its own process (through tsx, no build needed), against the test
- * run's database. Returns its exit status and output.
+ * run's database. Asynchronous: the test process keeps serving HTTP meanwhile (a synchronous spawn would freeze its
+ * server's and client's keep-alive timers, and a stale connection would then be reused).
  */
-export function directoryCli(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(
+export function directoryCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(
     process.execPath,
     ['--import', 'tsx', path.join(projectRoot, 'src/cli/directory.ts'), ...args],
     {
       cwd: projectRoot,
       env: { ...process.env, MONGODB_URI: testDatabaseUri(), LOG_LEVEL: 'silent', ...env },
-      encoding: 'utf8',
     },
   );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
