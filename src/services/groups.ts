@@ -12,6 +12,7 @@ import { tenantRepositories } from '../db/repositories.js';
 import { recordAudit } from './audit.js';
 import { offsetPage, pageOfAll } from './paging.js';
 import { checkedGroupFilter } from './filters.js';
+import { assertMayReadGroup, assertMayReadUser, groupsMemberOf, mayReadGroup } from './read-policy.js';
 import { assertFitText, optionalText, requiredText } from './validate.js';
 
 export interface GroupInput {
@@ -100,16 +101,26 @@ export async function getGroup(ctx: ServiceContext, id: string): Promise<Group> 
   return g;
 }
 
+/** A group looked up by id for a reader (read-policy.ts: a group they belong to, or any for admins). */
+export async function readGroup(ctx: ServiceContext, id: string): Promise<Group> {
+  const group = await getGroup(ctx, id);
+  await assertMayReadGroup(ctx, id);
+  return group;
+}
+
 export async function getGroupsByIds(ctx: ServiceContext, ids: readonly string[]): Promise<Group[]> {
   return tenantRepositories(ctx.tenantId).groups.findByIds(ids);
 }
 
-/** Groups whose externalId is one of these Entra group object IDs. */
+/** Groups whose externalId is one of these Entra group object IDs — those the reader may see (read-policy.ts). */
 export async function getGroupsByExternalIds(
   ctx: ServiceContext,
   externalIds: readonly string[],
 ): Promise<Group[]> {
-  return tenantRepositories(ctx.tenantId).groups.findByExternalIds(externalIds);
+  const groups = await tenantRepositories(ctx.tenantId).groups.findByExternalIds(externalIds);
+  if (groupsMemberOf(ctx) === undefined) return groups;
+  const visible = await Promise.all(groups.map((g) => mayReadGroup(ctx, g.id)));
+  return groups.filter((_, i) => visible[i]);
 }
 
 export async function listGroups(
@@ -150,11 +161,19 @@ export async function searchGroups(
   return listGroups(ctx, { ...opts, filter: f });
 }
 
+/** A reader's filter, narrowed to the groups they may see (read-policy.ts). */
+function visibleGroups(ctx: ServiceContext, filter: GroupFilter | undefined): GroupFilter | undefined {
+  const member = groupsMemberOf(ctx);
+  if (member === undefined) return checkedGroupFilter(filter);
+  const mine: GroupFilter = { kind: 'hasMember', userId: member };
+  return checkedGroupFilter(filter ? { kind: 'and', filters: [filter, mine] } : mine);
+}
+
 export async function listGroupsAfter(
   ctx: ServiceContext,
   opts: { filter?: GroupFilter | undefined; after?: { key: string; id: string } | undefined; limit: number },
 ): Promise<Group[]> {
-  return tenantRepositories(ctx.tenantId).groups.list(checkedGroupFilter(opts.filter), {
+  return tenantRepositories(ctx.tenantId).groups.list(visibleGroups(ctx, opts.filter), {
     limit: opts.limit,
     after: opts.after,
     sort: 'name',
@@ -162,7 +181,7 @@ export async function listGroupsAfter(
 }
 
 export async function countGroups(ctx: ServiceContext, filter?: GroupFilter): Promise<number> {
-  return tenantRepositories(ctx.tenantId).groups.count(checkedGroupFilter(filter));
+  return tenantRepositories(ctx.tenantId).groups.count(visibleGroups(ctx, filter));
 }
 
 export function groupSortKey(g: Group): string {
@@ -295,6 +314,7 @@ export async function listGroupMembers(
   groupId: string,
   opts: { afterUserId?: string | undefined; limit: number },
 ): Promise<Membership[]> {
+  await assertMayReadGroup(ctx, groupId);
   return tenantRepositories(ctx.tenantId).memberships.listByGroup(groupId, opts);
 }
 
@@ -315,6 +335,7 @@ export async function listUserGroupMemberships(
   userId: string,
   opts: { afterGroupId?: string | undefined; limit: number },
 ): Promise<Membership[]> {
+  assertMayReadUser(ctx, userId, 'groups');
   return tenantRepositories(ctx.tenantId).memberships.listByUser(userId, opts);
 }
 
@@ -323,6 +344,7 @@ export async function listMembershipsOfUsers(
   ctx: ServiceContext,
   userIds: readonly string[],
 ): Promise<Membership[]> {
+  for (const id of userIds) assertMayReadUser(ctx, id, 'groups');
   return tenantRepositories(ctx.tenantId).memberships.listByUsers(userIds);
 }
 

@@ -12,6 +12,7 @@ import { tenantRepositories } from '../db/repositories.js';
 import { recordAudit } from './audit.js';
 import { checkedUserFilter } from './filters.js';
 import { offsetPage, pageOfAll } from './paging.js';
+import { assertMayLookUpUser, assertMayRead, assertMayReadUser } from './read-policy.js';
 import { entraId, multiValued, optionalBoolean, optionalText, requiredText } from './validate.js';
 
 /** What a writer may set on a user (directory words). */
@@ -86,6 +87,22 @@ export async function getUser(ctx: ServiceContext, id: string): Promise<User> {
   const user = await tenantRepositories(ctx.tenantId).users.findById(id);
   if (!user) throw new NotFoundError('user', id);
   return user;
+}
+
+/** A user looked up by id for a reader (read-policy.ts: oneself, or those who read everything). */
+export async function readUser(ctx: ServiceContext, id: string): Promise<User> {
+  assertMayLookUpUser(ctx, id);
+  return getUser(ctx, id);
+}
+
+/** A field beyond the basic profile, of a user the reader reached (read-policy.ts: their own, or an admin's). */
+export function readUserField<K extends 'phoneNumbers' | 'externalId' | 'entraObjectId'>(
+  ctx: ServiceContext,
+  user: User,
+  field: K,
+): User[K] {
+  assertMayReadUser(ctx, user.id, 'private');
+  return user[field];
 }
 
 export async function getUsersByIds(ctx: ServiceContext, ids: readonly string[]): Promise<User[]> {
@@ -203,6 +220,7 @@ export async function listUsersAfter(
   ctx: ServiceContext,
   opts: { filter?: UserFilter | undefined; after?: { key: string; id: string } | undefined; limit: number },
 ): Promise<User[]> {
+  assertMayRead(ctx, 'people');
   return tenantRepositories(ctx.tenantId).users.list(checkedUserFilter(opts.filter), {
     limit: opts.limit,
     after: opts.after,
@@ -211,6 +229,7 @@ export async function listUsersAfter(
 }
 
 export async function countUsers(ctx: ServiceContext, filter?: UserFilter): Promise<number> {
+  assertMayRead(ctx, 'people');
   return tenantRepositories(ctx.tenantId).users.count(checkedUserFilter(filter));
 }
 
