@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import { scenario, startHarness } from '../auth/harness.js';
 import { gql } from '../graphql/helpers.js';
 import {
   coreGroup,
@@ -138,6 +139,27 @@ describe('SCIM and GraphQL: unfit strings are refused, never rewritten (issue 12
       expect(
         (await client.patch(path, patchOp({ op: 'replace', path: 'displayName', value: 'x' }))).status,
       ).to.equal(404);
+    }
+  });
+
+  it('refuses U+0000 in sign-in paths and query parameters with 400, not a server error', async () => {
+    const h = await startHarness();
+    try {
+      const s = await scenario();
+      for (const path of [
+        `/auth/${s.tenant.slug}/signin?workspace=%00`,
+        `/auth/${s.tenant.slug}/workspaces/a%00/signin`,
+        '/auth/session?workspace=%00',
+      ]) {
+        const res = await fetch(h.url + path, {
+          redirect: 'manual',
+          headers: { accept: 'application/json' },
+        });
+        expect(res.status, path).to.equal(400);
+        expect(((await res.json()) as { error: string }).error, path).to.equal('INVALID_INPUT');
+      }
+    } finally {
+      await h.stop();
     }
   });
 
