@@ -140,8 +140,8 @@ export class AddressGuard {
   private heldTotal = 0;
 }
 
-const maxHeldPerAddress = 16;
-const maxHeld = 1000;
+const maxHeldPerAddress = 64;
+const maxHeld = 256;
 
 function addressOf(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';

@@ -6,7 +6,8 @@
  *   UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE=1000000000 npx tsx test/measure/unauthenticated-flood.ts   # no limit
  *
  * The service runs as `npm start` does (src/main.ts, its own process, the embedded database over SQLite in a
- * temporary DATA_DIR); the flood comes from a worker thread (16 concurrent requests with random bad tokens, one client
+ * temporary DATA_DIR); the flood comes from a worker thread (FLOOD_CONNECTIONS connections, default 16, each sending
+ * its next request with a random bad token as soon as it has an answer, reconnecting when closed; one client
  * address given by X-Forwarded-For) for as long as this thread times 300 sequential `userName eq` lookups with
  * the tenant's token; the same lookups without the flood before that.
  */
@@ -19,6 +20,7 @@ import { projectRoot } from '../../src/db/embedded.js';
 
 const scimToken = 'measure-scim-token-0123456789abcdef';
 const lookups = 300;
+const connections = Number(process.env.FLOOD_CONNECTIONS ?? 16);
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'directory-flood-'));
@@ -104,8 +106,8 @@ async function main(): Promise<void> {
          socket.on('close', () => (stop ? done() : one().then(done)));
          socket.on('connect', send);
        });
-       Promise.all(Array.from({ length: 16 }, one)).then(() => parentPort.postMessage(counts));`,
-      { eval: true, workerData: { base } },
+       Promise.all(Array.from({ length: workerData.connections }, one)).then(() => parentPort.postMessage(counts));`,
+      { eval: true, workerData: { base, connections } },
     );
     const floodDone = new Promise<Record<string, number>>((resolve) => flood.once('message', resolve));
     const loaded = await timeLookups();
@@ -124,7 +126,8 @@ async function main(): Promise<void> {
     const fmt = (x: { mean: number; p50: number; p95: number }) =>
       `mean ${x.mean.toFixed(1)} ms, p50 ${x.p50.toFixed(1)} ms, p95 ${x.p95.toFixed(1)} ms`;
     console.log(
-      `UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE=${process.env.UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE ?? 'default'}`,
+      `UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE=${process.env.UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE ?? 'default'}, ` +
+        `${connections} flood connections`,
     );
     console.log(`lookups without flood: ${fmt(q)}`);
     console.log(`lookups during flood:  ${fmt(l)}  (flood answers: ${JSON.stringify(counts)})`);
