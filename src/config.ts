@@ -99,6 +99,17 @@ const schema = z.object({
     .min(0, 'a number of seconds')
     .max(600, 'at most 600 seconds')
     .default(10),
+  /** Per client address: requests a minute without a valid credential (SCIM, GraphQL, /auth); 429 beyond. */
+  UNAUTHENTICATED_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  /** Per principal: GraphQL operations a second (bursts up to twice that); 429 beyond. */
+  GRAPHQL_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).default(200),
+  /** HTTP server: time to receive a request's headers, and the whole request. */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+  /** HTTP server: how long a keep-alive connection may wait for its next request. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  /** HTTP server: a connection with no request in progress and no traffic for this long is closed. */
+  HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -123,6 +134,11 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env, opts: { serve?
   const cfg = result.data;
   if (opts.serve && cfg.NODE_ENV === 'production' && !cfg.SESSION_SECRET) {
     throw configError('SESSION_SECRET', 'required when NODE_ENV=production (e.g. openssl rand -base64 48)');
+  }
+  if (cfg.HTTP_HEADERS_TIMEOUT_MS > cfg.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      'invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: at most HTTP_REQUEST_TIMEOUT_MS',
+    );
   }
   if (cfg.DIRECTORY_BOOTSTRAP_SCIM_TOKEN && !cfg.DIRECTORY_BOOTSTRAP_TENANT) {
     throw configError('DIRECTORY_BOOTSTRAP_TENANT', 'required with DIRECTORY_BOOTSTRAP_SCIM_TOKEN');

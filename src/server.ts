@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
-import http from 'node:http';
 import { configError, type Config } from './config.js';
 import type { Logger } from './log.js';
 import { createApp, type HttpDeps } from './http/app.js';
+import { createHttpServer } from './http/connections.js';
 import { createMounts } from './http/mounts.js';
 import { auditWriter, flushAudit } from './services/audit.js';
 import { flushProvisioningLog, provisioningLogWriter } from './services/provisioning-log.js';
@@ -68,9 +68,7 @@ export async function listen(config: Config, logger: Logger) {
     () => url,
     () => draining,
   );
-  const server = http.createServer(built.app);
-  server.requestTimeout = 60_000;
-  server.headersTimeout = 20_000;
+  const server = createHttpServer(built.app, config);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -3,13 +3,14 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import session from 'express-session';
 import passport from 'passport';
 import { createContext } from '../domain/context.js';
-import { UnauthenticatedError } from '../domain/errors.js';
+import { InvalidInputError, UnauthenticatedError } from '../domain/errors.js';
 import type { HttpDeps, Mount } from '../http/app.js';
 import { adminTokenAuthenticator } from '../http/admin-token.js';
 import { requestId, type Authenticator } from '../http/principal.js';
 import { decideAccess, effectiveRule, type AccessDecision, type AccessTarget } from '../services/access.js';
 import { getSsoConfiguration } from '../services/sso.js';
 import { getTenant, getTenantBySlug } from '../services/tenants.js';
+import { findUnfitText } from '../services/validate.js';
 import { createEntraAuthenticators } from './authenticators.js';
 import { Entra } from './entra.js';
 import { authErrorHandler, sendRefusal } from './responses.js';
@@ -82,8 +83,28 @@ export async function createAuthMount(
   );
 
   const router = express.Router();
-  router.use((_req, res, next) => {
+  router.use((req, res, next) => {
     res.set('Cache-Control', 'no-store');
+    // Sign-in starts (unauthenticated database reads) and refused requests cost the client's address its budget;
+    // past it, the front door below refuses the address before anything runs.
+    const limits = deps.limits?.unauthenticated;
+    res.once('finish', () => {
+      if (res.statusCode >= 400 || /\/signin$/.test(req.path)) limits?.fail(req);
+    });
+    // Ids in the path and query must be fit to store (services/validate.ts), as every input string.
+    const unfit =
+      findUnfitText(req.query, '') ??
+      findUnfitText(
+        req.path.split('/').map((segment) => {
+          try {
+            return decodeURIComponent(segment);
+          } catch {
+            return segment;
+          }
+        }),
+        'path',
+      );
+    if (unfit) throw new InvalidInputError(`${unfit.path} ${unfit.problem}`, unfit.path);
     next();
   });
 
@@ -228,12 +249,17 @@ export async function createAuthMount(
     });
   });
 
-  router.use(authErrorHandler(logger));
+  const refuse = authErrorHandler(logger);
+  router.use(refuse);
+  const frontDoor = deps.limits?.unauthenticated.frontDoor((err, req, res) =>
+    refuse(err, req, res, () => {}),
+  );
 
   return {
     mount: {
       path: '/auth',
       handler: router,
+      ...(frontDoor ? { frontDoor } : {}),
       async stop() {
         store.stopSweeping();
       },

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { isDomainError, type DomainErrorCode } from '../domain/errors.js';
+import { isDomainError, TooManyRequestsError, type DomainErrorCode } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 import { requestId } from '../http/principal.js';
 
@@ -56,6 +56,9 @@ export function authErrorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
     void next;
     if (isDomainError(err)) {
+      if (err instanceof TooManyRequestsError) {
+        res.set('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
+      }
       sendRefusal(req, res, { code: err.code, message: err.message, status: statusByCode[err.code] ?? 400 });
       return;
     }

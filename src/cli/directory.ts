@@ -9,7 +9,13 @@ import type { CredentialKind, Tenant } from '../domain/types.js';
 import { openConfiguredDatabase } from '../open-database.js';
 import { flushAudit } from '../services/audit.js';
 import { backupDirectory, restoreDirectory } from '../services/backup.js';
-import { issueToken } from '../services/credentials.js';
+import {
+  defaultGraceSeconds,
+  issueToken,
+  listTokens,
+  revokeToken,
+  type TokenInfo,
+} from '../services/credentials.js';
 import { createTenant, getTenantBySlug, listTenants, setScimEnabled } from '../services/tenants.js';
 
 const usage = `directory — tenant administration for the directory service
@@ -17,10 +23,15 @@ const usage = `directory — tenant administration for the directory service
 Usage:
   directory tenant create <slug> [--name <name>]     create a tenant (customer organisation)
   directory tenant list                               list tenants
-  directory token issue <slug> --kind scim|admin [--grace-seconds N]
-                                                      issue a token (printed once). With --grace-seconds the
-                                                      tenant's earlier tokens of that kind stop working after N
-                                                      seconds (rotation); 0 revokes them at once.
+  directory token issue <slug> --kind scim|admin [--grace-seconds N] [--expires-in D] [--label L] [--quiet]
+                                                      issue a token (printed once: --quiet prints only the token).
+                                                      Rotates: the tenant's earlier tokens of that kind stop working
+                                                      after N seconds (default 86400, one day; 0 at once). With
+                                                      --expires-in (e.g. 3600, 90m, 12h, 30d) the new token itself
+                                                      stops working after that long.
+  directory token list <slug> [--kind scim|admin] [--all]
+                                                      tokens of the tenant (metadata only); --all adds retired ones
+  directory token revoke <slug> <token-id>            stop one token at once (ids from token list)
   directory scim enable|disable <slug>                switch SCIM user synchronisation on or off
   directory backup <file> [--force]                  every tenant's data, one document a line (Extended JSON;
                                                       - for stdout). --force overwrites an existing file
@@ -40,6 +51,25 @@ interface Output {
 
 function print(out: Output, value: unknown, text: string): void {
   console.log(out.json ? JSON.stringify(value, null, 2) : text);
+}
+
+function tokenView(c: TokenInfo) {
+  return {
+    id: c.id,
+    kind: c.kind,
+    label: c.label ?? null,
+    createdAt: c.createdAt.toISOString(),
+    expiresAt: c.expiresAt?.toISOString() ?? null,
+    live: c.live,
+  };
+}
+
+/** `3600`, `90s`, `30m`, `12h`, `30d` → seconds; undefined when it is none of these. */
+function seconds(text: string): number | undefined {
+  const m = /^(\d+)\s*([smhd]?)$/i.exec(text.trim());
+  if (!m) return undefined;
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2]!.toLowerCase()]!;
+  return Number(m[1]) * unit;
 }
 
 function tenantView(t: Tenant) {
@@ -63,9 +93,13 @@ export async function run(argv: string[]): Promise<number> {
       kind: { type: 'string' },
       'grace-seconds': { type: 'string' },
       force: { type: 'boolean', default: false },
+      'expires-in': { type: 'string' },
+      label: { type: 'string' },
+      all: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
     },
   });
-  const [area, action, slug] = positionals;
+  const [area, action, slug, tokenId] = positionals;
   if (values.help || !area) {
     console.log(usage);
     return values.help ? 0 : 2;
@@ -73,7 +107,7 @@ export async function run(argv: string[]): Promise<number> {
   const out: Output = { json: values.json };
   const known =
     (area === 'tenant' && (action === 'create' || action === 'list')) ||
-    (area === 'token' && action === 'issue') ||
+    (area === 'token' && (action === 'issue' || action === 'list' || action === 'revoke')) ||
     (area === 'scim' && (action === 'enable' || action === 'disable'));
   if (area === 'backup' || area === 'restore') {
     if (!action || positionals.length > 2) {
@@ -86,22 +120,35 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`unknown command: ${positionals.join(' ')}\n\n${usage}`);
     return 2;
   }
-  if (action !== 'list' && !slug) {
+  if ((area !== 'tenant' || action !== 'list') && !slug) {
     console.error(`missing <slug>\n\n${usage}`);
+    return 2;
+  }
+  if (area === 'token' && action === 'revoke' && !tokenId) {
+    console.error(`missing <token-id>\n\n${usage}`);
     return 2;
   }
   let kind: CredentialKind | undefined;
   let grace: number | undefined;
+  let expiresIn: number | undefined;
   if (area === 'token') {
-    if (values.kind !== 'scim' && values.kind !== 'admin') {
+    const required = action === 'issue';
+    if ((required || values.kind !== undefined) && values.kind !== 'scim' && values.kind !== 'admin') {
       console.error('--kind must be scim or admin');
       return 2;
     }
-    kind = values.kind;
+    kind = values.kind as CredentialKind | undefined;
     if (values['grace-seconds'] !== undefined) {
       grace = Number(values['grace-seconds']);
-      if (!Number.isInteger(grace) || grace < 0) {
+      if (!/^\d+$/.test(values['grace-seconds'])) {
         console.error('--grace-seconds must be a whole number of seconds');
+        return 2;
+      }
+    }
+    if (values['expires-in'] !== undefined) {
+      expiresIn = seconds(values['expires-in']);
+      if (expiresIn === undefined) {
+        console.error('--expires-in must be a duration: seconds, or a number with s, m, h or d (e.g. 30d)');
         return 2;
       }
     }
@@ -133,22 +180,60 @@ export async function run(argv: string[]): Promise<number> {
         source: 'cli',
         actor: { type: 'system', id: 'cli', isAdmin: true },
       });
-      const { token, credential } = await issueToken(ctx, kind!, {
-        label: 'cli',
-        ...(grace !== undefined ? { previousTokensGraceSeconds: grace } : {}),
-      });
-      print(
-        out,
-        {
+      if (action === 'issue') {
+        const { token, credential } = await issueToken(ctx, kind!, {
+          label: values.label ?? 'cli',
+          ...(grace !== undefined ? { previousTokensGraceSeconds: grace } : {}),
+          ...(expiresIn !== undefined ? { expiresInSeconds: expiresIn } : {}),
+        });
+        const effectiveGrace = grace ?? defaultGraceSeconds;
+        const value = {
           tenant: t.slug,
           kind,
           token,
           credentialId: credential.id,
-          previousTokensGraceSeconds: grace ?? null,
-        },
-        `${kind} token for ${t.slug} (shown once, store it now):\n${token}` +
-          (grace !== undefined ? `\nearlier ${kind} tokens stop working in ${grace} s` : ''),
-      );
+          expiresAt: credential.expiresAt?.toISOString() ?? null,
+          previousTokensGraceSeconds: effectiveGrace,
+        };
+        if (values.quiet && !out.json) console.log(token);
+        else {
+          print(
+            out,
+            value,
+            `${kind} token for ${t.slug} (shown once, store it now):\n${token}\n` +
+              `id ${credential.id}${credential.expiresAt ? `, expires ${credential.expiresAt.toISOString()}` : ''}\n` +
+              (effectiveGrace === 0
+                ? `earlier ${kind} tokens stopped working`
+                : `earlier ${kind} tokens stop working in ${effectiveGrace} s`),
+          );
+        }
+      } else if (action === 'list') {
+        const tokens = await listTokens(ctx, { kind, includeRetired: values.all });
+        print(
+          out,
+          tokens.map(tokenView),
+          tokens.length === 0
+            ? 'no tokens'
+            : tokens
+                .map((c) =>
+                  [
+                    c.id,
+                    c.kind,
+                    c.label ?? '-',
+                    `created ${c.createdAt.toISOString()}`,
+                    c.live
+                      ? c.expiresAt
+                        ? `expires ${c.expiresAt.toISOString()}`
+                        : 'no expiry'
+                      : `retired ${c.expiresAt!.toISOString()}`,
+                  ].join('\t'),
+                )
+                .join('\n'),
+        );
+      } else {
+        const revoked = await revokeToken(ctx, tokenId!);
+        print(out, tokenView(revoked), `revoked ${revoked.kind} token ${revoked.id} of ${t.slug}`);
+      }
     } else {
       const t = await getTenantBySlug(slug!);
       const ctx = createContext({

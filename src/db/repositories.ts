@@ -717,6 +717,17 @@ export function tenantRepositories(tenantId: string) {
     async deleteExpired(kind: CredentialKind, now: Date): Promise<void> {
       await CredentialModel.collection.deleteMany({ tenantId, kind, expiresAt: { $lte: now } } as never);
     },
+    /** Sets one credential's expiry (revocation), unless it already ends sooner. */
+    async expire(id: string, at: Date): Promise<void> {
+      await CredentialModel.collection.updateOne(
+        {
+          _id: id,
+          tenantId,
+          $or: [{ expiresAt: { $exists: false } }, { expiresAt: null }, { expiresAt: { $gt: at } }],
+        } as never,
+        { $set: { expiresAt: at } },
+      );
+    },
   };
 
   return {

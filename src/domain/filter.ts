@@ -42,6 +42,9 @@ export type UserFilterField = (typeof userFilterFields)[number];
 /** Sub-fields of multi-valued user fields (emails[…], phoneNumbers[…]). */
 export const multiValueSubFields = ['value', 'type', 'primary'] as const;
 
+/** Boolean fields (compared with eq/ne and true/false only): users' `active`, and entries' `primary`. */
+export const booleanFilterFields: readonly string[] = ['active', 'primary'];
+
 export const groupFilterFields = [
   'id',
   'displayName',

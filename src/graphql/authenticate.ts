@@ -31,8 +31,17 @@ export async function buildContext(
   authenticators: readonly Authenticator[],
 ): Promise<GraphqlContext> {
   let principal: Principal;
+  const limits = deps.limits;
   try {
-    principal = await authenticate(req, authenticators);
+    // Failed authentications count against the client's address (mount.ts: its front door refuses it past its
+    // budget); each principal has its own rate of operations.
+    try {
+      principal = await authenticate(req, authenticators);
+    } catch (err) {
+      if (err instanceof UnauthenticatedError) limits?.unauthenticated.fail(req);
+      throw err;
+    }
+    limits?.graphql.take(`${principal.tenantId}/${principal.actor.type}/${principal.actor.id}`);
   } catch (err) {
     if (isDomainError(err)) {
       const gqlError = toGraphQLError(err);

@@ -39,6 +39,8 @@ const clientErrorCodes = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'PERSISTED_QUERY_NOT_FOUND',
   'UNAUTHENTICATED',
+  // Refusals made while building the context, before any resolver (authenticate.ts): limits.
+  'TOO_MANY_REQUESTS',
 ]);
 
 export const maskedMessage = 'Internal server error';
@@ -57,6 +59,10 @@ export function domainExtensions(err: DomainError): Record<string, unknown> {
 export function toGraphQLError(err: DomainError): GraphQLError {
   const extensions = domainExtensions(err);
   if (err.code === 'UNAUTHENTICATED') extensions.http = { status: 401 };
+  if (err instanceof TooManyRequestsError) {
+    const retry = String(Math.max(1, Math.ceil(err.retryAfterSeconds)));
+    extensions.http = { status: 429, headers: new Map([['retry-after', retry]]) };
+  }
   return new GraphQLError(err.message, { extensions });
 }
 

@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../domain/errors.js';
 import type { GroupFilter, UserFilter, UserFilterField } from '../domain/filter.js';
-import type { Email, PhoneNumber, RecordSource } from '../domain/types.js';
+import type { CredentialKind, Email, PhoneNumber, RecordSource } from '../domain/types.js';
 import type { AccessRuleInput as ServiceAccessRuleInput } from '../services/access-policies.js';
 import type { UserChanges, UserInput } from '../services/users.js';
 import type {
@@ -11,6 +11,7 @@ import type {
   InputMaybe,
   PhoneNumberInput,
   RecordSource as GqlRecordSource,
+  TokenKind,
   UpdateUserInput,
   UserFilter as GqlUserFilter,
 } from '../generated/graphql.js';
@@ -26,6 +27,7 @@ export const recordSources: Record<RecordSource, GqlRecordSource> = {
   sso: 'SSO',
 };
 const fromGqlSource: Record<GqlRecordSource, RecordSource> = { SCIM: 'scim', ADMIN: 'admin', SSO: 'sso' };
+export const tokenKinds: Record<TokenKind, CredentialKind> = { SCIM: 'scim', ADMIN: 'admin' };
 
 /** null/undefined → undefined. */
 export function opt<T>(v: InputMaybe<T> | undefined): T | undefined {

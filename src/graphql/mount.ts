@@ -2,8 +2,10 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { HttpDeps, Mount } from '../http/app.js';
 import { tagTenant } from '../http/metrics.js';
+import { strictUtf8 } from '../http/body.js';
 import type { Authenticator } from '../http/principal.js';
 import { buildContext } from './authenticate.js';
+import { domainExtensions } from './errors.js';
 import { playgroundRouter } from './playground.js';
 import { createApolloServer } from './server.js';
 
@@ -30,7 +32,7 @@ export async function createGraphqlMount(deps: HttpDeps, authenticators: Authent
     if (typeof req.query.query === 'string') return next();
     res.status(400).json({ errors: [{ message: howToCall, extensions: { code: 'BAD_REQUEST' } }] });
   });
-  router.use(express.json({ limit: deps.config.BODY_LIMIT }));
+  router.use(express.json({ limit: deps.config.BODY_LIMIT, verify: strictUtf8 }));
   router.use(
     expressMiddleware(server, {
       context: async ({ req, res }) => {
@@ -53,5 +55,18 @@ export async function createGraphqlMount(deps: HttpDeps, authenticators: Authent
       ],
     });
   });
-  return { path: '/graphql', handler: router, stop: () => server.stop() };
+  // An address that keeps failing authentication is refused before anything else runs (app.ts, front doors).
+  const frontDoor = deps.limits?.unauthenticated.frontDoor((err, _req, res) => {
+    const retry = String(Math.max(1, Math.ceil(err.retryAfterSeconds)));
+    res
+      .status(429)
+      .set('Retry-After', retry)
+      .json({ errors: [{ message: err.message, extensions: domainExtensions(err) }] });
+  });
+  return {
+    path: '/graphql',
+    handler: router,
+    stop: () => server.stop(),
+    ...(frontDoor ? { frontDoor } : {}),
+  };
 }

@@ -15,6 +15,20 @@ export function pageSize(first: number | null | undefined, path = 'first'): numb
   return n;
 }
 
+/**
+ * How many parts each connection field's cursor has (what its resolver in resolvers/connections.ts decodes), for the
+ * check made before execution (preflight.ts). Keyed by `ParentType.field`.
+ */
+export const cursorParts: Readonly<Record<string, number>> = {
+  'Query.users': 2,
+  'Query.groups': 2,
+  'Query.workspaces': 2,
+  'Query.provisioningLog': 2,
+  'User.groups': 1,
+  'Group.members': 1,
+  'Workspace.effectiveMembers': 1,
+};
+
 export function encodeCursor(parts: readonly string[]): string {
   return Buffer.from(JSON.stringify(parts), 'utf8').toString('base64url');
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import type { GraphqlContext } from './context.js';
 import { costLimitPlugin, defaultMaxCost } from './cost.js';
 import { formatError, isExpectedError } from './errors.js';
+import { preflightPlugin } from './preflight.js';
 import { resolvers } from './resolvers/index.js';
 import { loadTypeDefs } from './schema.js';
 
@@ -79,6 +80,7 @@ export function createApolloServer(logger: Logger): ApolloServer<GraphqlContext>
     },
     plugins: [
       ...(armor.plugins as ApolloServerPlugin<GraphqlContext>[]),
+      preflightPlugin(),
       costLimitPlugin(limits.maxCost),
       errorLogging(logger),
       ApolloServerPluginLandingPageDisabled(),

@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import { isDatabaseReachable } from '../services/health.js';
 import { homeHandler } from './home.js';
 import { metricsEndpoint, metricsRecorder } from './metrics.js';
+import type { RequestLimits } from './limits.js';
 
 export interface HttpDeps {
   config: Config;
@@ -14,12 +15,19 @@ export interface HttpDeps {
   publicUrl: () => string;
   /** True once shutdown has begun: /readyz answers 503 so that load balancers stop sending requests. */
   isDraining?: () => boolean;
+  /** Limits shared by the mounts of one app (mounts.ts); a mount built alone (some tests) has none. */
+  limits?: RequestLimits | undefined;
 }
 
 /** A mountable part of the service (SCIM, GraphQL, sign-in). `stop` runs at shutdown. */
 export interface Mount {
   path: string;
   handler: express.RequestHandler | express.Router;
+  /**
+   * Runs before everything else of the app (request ids, logging, security headers) for requests under `path`: the
+   * cheapest possible refusal of clients that are over a limit (rate-limit.ts AddressGuard).
+   */
+  frontDoor?: express.RequestHandler;
   stop?: () => Promise<void>;
 }
 
@@ -35,6 +43,7 @@ export function createApp(deps: HttpDeps, mounts: Mount[]): express.Express {
     /^\d+$/.test(deps.config.TRUST_PROXY) ? Number(deps.config.TRUST_PROXY) : deps.config.TRUST_PROXY,
   );
   app.set('query parser', 'simple');
+  for (const m of mounts) if (m.frontDoor) app.use(m.path, m.frontDoor);
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const incoming = req.headers['x-request-id'];

@@ -21,11 +21,14 @@ export function requestId(req: Request): string {
   return (req as Request & { id?: string }).id ?? 'unknown';
 }
 
-/** The service context for a request made by `principal`. */
+/** The service context for a request made by `principal` (with the sign-in it carries, for its own decisions). */
 export function contextFor(req: Request, principal: Principal, source: Source): ServiceContext {
+  const signIn = principal.ssoConfigurationId
+    ? { ssoConfigurationId: principal.ssoConfigurationId, tokenGroupIds: principal.tokenGroupIds }
+    : undefined;
   return createContext({
     tenantId: principal.tenantId,
-    actor: principal.actor,
+    actor: signIn ? { ...principal.actor, signIn } : principal.actor,
     source,
     requestId: requestId(req),
   });

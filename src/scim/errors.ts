@@ -75,6 +75,8 @@ function bodyParserError(err: unknown): ScimErrorResponse | undefined {
       return response(400, 'the request body is not valid JSON', 'invalidSyntax');
     case 'entity.too.large':
       return response(413, 'the request body is too large');
+    case 'encoding.invalid':
+      return response(400, 'the request body is not valid UTF-8', 'invalidValue');
     case 'charset.unsupported':
     case 'encoding.unsupported':
       return response(415, 'unsupported request body encoding');
@@ -112,7 +114,7 @@ export function toScimError(err: unknown): ScimErrorResponse {
         });
       case 'TOO_MANY_REQUESTS': {
         const retry = Math.max(1, Math.ceil((err as TooManyRequestsError).retryAfterSeconds));
-        return response(429, 'too many requests for this tenant; retry later', undefined, {
+        return response(429, `${err.message}; retry later`, undefined, {
           'Retry-After': String(retry),
         });
       }

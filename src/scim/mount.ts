@@ -1,16 +1,18 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { createContext } from '../domain/context.js';
-import { FeatureDisabledError } from '../domain/errors.js';
+import { FeatureDisabledError, UnauthenticatedError } from '../domain/errors.js';
 import type { HttpDeps, Mount } from '../http/app.js';
 import { bearerToken } from '../http/admin-token.js';
+import { strictUtf8 } from '../http/body.js';
 import { requestId } from '../http/principal.js';
 import { tagTenant } from '../http/metrics.js';
 import { scimMountPath, scimTenantUrl } from '../http/urls.js';
+import { RateLimiter } from '../http/rate-limit.js';
 import { authenticateScim } from '../services/credentials.js';
 import { recordProvisioning } from '../services/provisioning-log.js';
-import { invalidSyntax, ScimError, toScimError } from './errors.js';
-import { TenantRateLimiter } from './rate-limit.js';
-import { scope, send, state } from './request.js';
+import { findUnfitText, textProblem } from '../services/validate.js';
+import { invalidFilter, invalidSyntax, invalidValue, ScimError, toScimError } from './errors.js';
+import { queryParams, scope, send, state } from './request.js';
 import { discoveryRouter } from './routes/discovery.js';
 import { groupsRouter } from './routes/groups.js';
 import { usersRouter } from './routes/users.js';
@@ -25,8 +27,17 @@ import { usersRouter } from './routes/users.js';
 export function createScimMount(deps: HttpDeps): Mount {
   const { config, logger } = deps;
   const maxPageSize = config.SCIM_MAX_PAGE_SIZE;
-  const limiter = new TenantRateLimiter(config.SCIM_RATE_LIMIT_PER_SECOND);
-  const parseJson = express.json({ limit: config.BODY_LIMIT, strict: true, type: acceptsAsJson });
+  const limiter = new RateLimiter(
+    config.SCIM_RATE_LIMIT_PER_SECOND,
+    config.SCIM_RATE_LIMIT_PER_SECOND * 2,
+    'too many requests for this tenant',
+  );
+  const parseJson = express.json({
+    limit: config.BODY_LIMIT,
+    strict: true,
+    type: acceptsAsJson,
+    verify: strictUtf8,
+  });
 
   const tenant = express.Router({ mergeParams: true });
   tenant.use(provisioningLog);
@@ -43,6 +54,7 @@ export function createScimMount(deps: HttpDeps): Mount {
       s.base = scimTenantUrl(deps.publicUrl(), t.slug);
       tagTenant(res, t);
     } catch (err) {
+      if (err instanceof UnauthenticatedError) deps.limits?.unauthenticated.fail(req);
       const refused = err instanceof FeatureDisabledError ? (err.detail as { tenantId?: string }) : undefined;
       if (refused?.tenantId) s.refusedTenantId = refused.tenantId;
       throw err;
@@ -65,6 +77,7 @@ export function createScimMount(deps: HttpDeps): Mount {
       next();
     });
   });
+  tenant.use(checkRequest);
   tenant.use(discoveryRouter(maxPageSize));
   tenant.use('/Users', usersRouter(maxPageSize));
   tenant.use('/Groups', groupsRouter(maxPageSize));
@@ -87,7 +100,54 @@ export function createScimMount(deps: HttpDeps): Mount {
     send(res, e.status, e.body);
   });
 
-  return { path: scimMountPath, handler: router };
+  // An address that keeps failing authentication is refused before anything else runs (app.ts, front doors).
+  const frontDoor = deps.limits?.unauthenticated.frontDoor((err, _req, res) => {
+    const e = toScimError(err);
+    for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
+    send(res, e.status, e.body);
+  });
+  return { path: scimMountPath, handler: router, ...(frontDoor ? { frontDoor } : {}) };
+}
+
+/**
+ * What can be checked of the whole request is checked before any route runs, so a refused request has changed
+ * nothing (issue 12, items 5 and 8): no query parameter given twice (400 invalidValue), and every string must be fit
+ * to store (services/validate.ts textProblem: no U+0000, no lone surrogate; nothing Entra sent is rewritten). A path
+ * segment that holds such a string names no resource (404); a query value or body attribute is 400 invalidValue
+ * naming it (invalidFilter for a filter). Path segments are decoded as Express will hand them to the routes.
+ */
+function checkRequest(req: Request, _res: Response, next: NextFunction): void {
+  queryParams(req);
+  for (const segment of req.path.split('/')) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      continue; // Express answers a malformed escape itself (errors.ts: 404)
+    }
+    if (textProblem(decoded)) throw new ScimError(404, undefined, 'resource not found');
+  }
+  const found =
+    findUnfitText(req.query, '') ?? (req.body === undefined ? undefined : findUnfitText(req.body, ''));
+  if (found) {
+    const detail = `${attributeOf(req.body, found.path)} ${found.problem}`;
+    throw found.path.toLowerCase() === 'filter' ? invalidFilter(detail) : invalidValue(detail);
+  }
+  next();
+}
+
+/** Names what a PATCH operation's value sets by the operation's path: `Operations[0].value` → `displayName`. */
+function attributeOf(body: unknown, path: string): string {
+  const m = /^operations\[(\d+)\]\.value(.*)$/i.exec(path);
+  const ops = m && body && typeof body === 'object' ? valueOf(body, 'operations') : undefined;
+  const op = Array.isArray(ops) ? (ops[Number(m![1])] as unknown) : undefined;
+  if (!m || !op || typeof op !== 'object') return path;
+  const opPath = valueOf(op, 'path');
+  return typeof opPath === 'string' && opPath !== '' ? `${opPath}${m[2]}` : m[2]!.replace(/^\./, '');
+}
+
+function valueOf(o: object, lowerKey: string): unknown {
+  return Object.entries(o).find(([k]) => k.toLowerCase() === lowerKey)?.[1];
 }
 
 /** Records each tenant's request in its provisioning log when the response is finished. */

@@ -2,7 +2,8 @@ import type { Request, Response } from 'express';
 import type { ServiceContext } from '../domain/context.js';
 import type { ProvisioningLogEntry } from '../domain/types.js';
 import { invalidValue } from './errors.js';
-import { scimContentType } from './urns.js';
+import { parseProjection, type Projection } from './projection.js';
+import { scimContentType, type ResourceKind } from './urns.js';
 
 /** What one SCIM request knows about itself, kept in res.locals: who, where, and what to log. */
 export interface ScimRequestState {
@@ -52,6 +53,15 @@ export function send(res: Response, status: number, body?: unknown): void {
   }
   res.setHeader('Content-Type', scimContentType);
   res.send(JSON.stringify(body));
+}
+
+/**
+ * The response projection a request asks for (`attributes`, `excludedAttributes`). Routes that write read it before
+ * their service call: a request refused for its query string has changed nothing (issue 12, item 5).
+ */
+export function projectionOf(req: Request, kind: ResourceKind): Projection {
+  const q = queryParams(req);
+  return parseProjection(q.get('attributes'), q.get('excludedattributes'), kind);
 }
 
 /** Query parameters by lower-case name (RFC 7644 parameter names are matched case-insensitively here). */

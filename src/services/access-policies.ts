@@ -3,6 +3,7 @@ import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import type { AccessPolicies, AccessRule, Group } from '../domain/types.js';
 import { tenantRepositories } from '../db/repositories.js';
 import { recordAudit } from './audit.js';
+import { assertMayRead } from './read-policy.js';
 import { entraIds } from './validate.js';
 
 /** Until an admin saves anything: SSO off, no group limit. */
@@ -18,6 +19,12 @@ export async function getAccessPolicies(ctx: ServiceContext): Promise<AccessPoli
       updatedAt: new Date(0),
     }
   );
+}
+
+/** The access policies for a reader: settings, for admins only (read-policy.ts). */
+export async function readAccessPolicies(ctx: ServiceContext): Promise<AccessPolicies> {
+  assertMayRead(ctx, 'settings');
+  return getAccessPolicies(ctx);
 }
 
 export interface AccessRuleInput {

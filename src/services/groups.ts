@@ -11,7 +11,9 @@ import type { Group, Membership, Page, User } from '../domain/types.js';
 import { tenantRepositories } from '../db/repositories.js';
 import { recordAudit } from './audit.js';
 import { offsetPage, pageOfAll } from './paging.js';
-import { optionalText, requiredText } from './validate.js';
+import { checkedGroupFilter } from './filters.js';
+import { assertMayReadGroup, assertMayReadUser, groupsMemberOf, mayReadGroup } from './read-policy.js';
+import { assertFitText, optionalText, requiredText } from './validate.js';
 
 export interface GroupInput {
   displayName: string;
@@ -53,6 +55,7 @@ function memberIds(ids: readonly string[] | undefined, path: string): string[] {
     if (typeof id !== 'string' || id === '' || id.length > 256) {
       throw new InvalidInputError(`${path} must be user ids`, path);
     }
+    assertFitText(id, path);
   }
   return [...new Set(ids)];
 }
@@ -98,23 +101,36 @@ export async function getGroup(ctx: ServiceContext, id: string): Promise<Group> 
   return g;
 }
 
+/** A group looked up by id for a reader (read-policy.ts: a group they belong to, or any for admins). */
+export async function readGroup(ctx: ServiceContext, id: string): Promise<Group> {
+  const group = await getGroup(ctx, id);
+  await assertMayReadGroup(ctx, id);
+  return group;
+}
+
 export async function getGroupsByIds(ctx: ServiceContext, ids: readonly string[]): Promise<Group[]> {
   return tenantRepositories(ctx.tenantId).groups.findByIds(ids);
 }
 
-/** Groups whose externalId is one of these Entra group object IDs. */
+/** Groups whose externalId is one of these Entra group object IDs — those the reader may see (read-policy.ts). */
 export async function getGroupsByExternalIds(
   ctx: ServiceContext,
   externalIds: readonly string[],
 ): Promise<Group[]> {
-  return tenantRepositories(ctx.tenantId).groups.findByExternalIds(externalIds);
+  const groups = await tenantRepositories(ctx.tenantId).groups.findByExternalIds(externalIds);
+  if (groupsMemberOf(ctx) === undefined) return groups;
+  const visible = await Promise.all(groups.map((g) => mayReadGroup(ctx, g.id)));
+  return groups.filter((_, i) => visible[i]);
 }
 
 export async function listGroups(
   ctx: ServiceContext,
   opts: { filter?: GroupFilter | undefined; skip: number; limit: number },
 ): Promise<Page<Group>> {
-  return offsetPage(tenantRepositories(ctx.tenantId).groups, opts);
+  return offsetPage(tenantRepositories(ctx.tenantId).groups, {
+    ...opts,
+    filter: checkedGroupFilter(opts.filter),
+  });
 }
 
 /**
@@ -127,7 +143,7 @@ export async function searchGroups(
   opts: { filter?: GroupFilter | undefined; skip: number; limit: number },
 ): Promise<Page<Group>> {
   const repos = tenantRepositories(ctx.tenantId);
-  const f = opts.filter;
+  const f = checkedGroupFilter(opts.filter);
   const idEq = (x: GroupFilter | undefined) =>
     x?.kind === 'compare' && x.field === 'id' && x.op === 'eq' && typeof x.value === 'string'
       ? x.value
@@ -142,14 +158,22 @@ export async function searchGroups(
       return one(await repos.groups.findById(groupId));
     }
   }
-  return listGroups(ctx, opts);
+  return listGroups(ctx, { ...opts, filter: f });
+}
+
+/** A reader's filter, narrowed to the groups they may see (read-policy.ts). */
+function visibleGroups(ctx: ServiceContext, filter: GroupFilter | undefined): GroupFilter | undefined {
+  const member = groupsMemberOf(ctx);
+  if (member === undefined) return checkedGroupFilter(filter);
+  const mine: GroupFilter = { kind: 'hasMember', userId: member };
+  return checkedGroupFilter(filter ? { kind: 'and', filters: [filter, mine] } : mine);
 }
 
 export async function listGroupsAfter(
   ctx: ServiceContext,
   opts: { filter?: GroupFilter | undefined; after?: { key: string; id: string } | undefined; limit: number },
 ): Promise<Group[]> {
-  return tenantRepositories(ctx.tenantId).groups.list(opts.filter, {
+  return tenantRepositories(ctx.tenantId).groups.list(visibleGroups(ctx, opts.filter), {
     limit: opts.limit,
     after: opts.after,
     sort: 'name',
@@ -157,7 +181,7 @@ export async function listGroupsAfter(
 }
 
 export async function countGroups(ctx: ServiceContext, filter?: GroupFilter): Promise<number> {
-  return tenantRepositories(ctx.tenantId).groups.count(filter);
+  return tenantRepositories(ctx.tenantId).groups.count(visibleGroups(ctx, filter));
 }
 
 export function groupSortKey(g: Group): string {
@@ -290,6 +314,7 @@ export async function listGroupMembers(
   groupId: string,
   opts: { afterUserId?: string | undefined; limit: number },
 ): Promise<Membership[]> {
+  await assertMayReadGroup(ctx, groupId);
   return tenantRepositories(ctx.tenantId).memberships.listByGroup(groupId, opts);
 }
 
@@ -310,6 +335,7 @@ export async function listUserGroupMemberships(
   userId: string,
   opts: { afterGroupId?: string | undefined; limit: number },
 ): Promise<Membership[]> {
+  assertMayReadUser(ctx, userId, 'groups');
   return tenantRepositories(ctx.tenantId).memberships.listByUser(userId, opts);
 }
 
@@ -318,6 +344,7 @@ export async function listMembershipsOfUsers(
   ctx: ServiceContext,
   userIds: readonly string[],
 ): Promise<Membership[]> {
+  for (const id of userIds) assertMayReadUser(ctx, id, 'groups');
   return tenantRepositories(ctx.tenantId).memberships.listByUsers(userIds);
 }
 

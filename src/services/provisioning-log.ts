@@ -3,6 +3,7 @@ import type { ServiceContext } from '../domain/context.js';
 import type { ProvisioningLogEntry, ProvisioningOutcome } from '../domain/types.js';
 import { globalRepositories, tenantRepositories } from '../db/repositories.js';
 import { BatchWriter } from './batch-writer.js';
+import { assertMayRead } from './read-policy.js';
 
 /**
  * The provisioning log: one entry per SCIM request (what Entra did and how it ended), written in batches so the
@@ -35,6 +36,7 @@ export async function listProvisioningLog(
     limit: number;
   },
 ): Promise<ProvisioningLogEntry[]> {
+  assertMayRead(ctx, 'provisioningLog');
   await writer.flush();
   const clean = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as typeof opts;
   return tenantRepositories(ctx.tenantId).provisioningLog.list({

@@ -5,6 +5,7 @@ import type { SsoConfiguration, SsoConfigurationKind } from '../domain/types.js'
 import { globalRepositories, tenantRepositories } from '../db/repositories.js';
 import { recordAudit } from './audit.js';
 import { getAccessPolicies } from './access-policies.js';
+import { assertMayRead } from './read-policy.js';
 import { entraId, entraIds, requiredText } from './validate.js';
 
 /**
@@ -74,7 +75,15 @@ export async function getSsoConfiguration(ctx: ServiceContext, id: string): Prom
   return c;
 }
 
+/** An SSO configuration for a reader: settings, for admins only (read-policy.ts). */
+export async function readSsoConfiguration(ctx: ServiceContext, id: string): Promise<SsoConfiguration> {
+  assertMayRead(ctx, 'settings');
+  return getSsoConfiguration(ctx, id);
+}
+
+/** The tenant's SSO configurations by name, for a reader: settings, for admins only (read-policy.ts). */
 export async function listSsoConfigurations(ctx: ServiceContext): Promise<SsoConfiguration[]> {
+  assertMayRead(ctx, 'settings');
   return tenantRepositories(ctx.tenantId).ssoConfigurations.list();
 }
 

@@ -5,6 +5,7 @@ import type { Tenant } from '../domain/types.js';
 import { globalRepositories } from '../db/repositories.js';
 import { recordAudit } from './audit.js';
 import { invalidateCredentialCache } from './credentials.js';
+import { assertMayRead } from './read-policy.js';
 
 const slugPattern = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -66,6 +67,12 @@ export async function getTenant(ctx: ServiceContext): Promise<Tenant> {
   const t = await globalRepositories.tenants.findById(ctx.tenantId);
   if (!t) throw new NotFoundError('tenant');
   return t;
+}
+
+/** The tenant, for a reader of its SCIM settings (Tenant URL, whether synchronisation is on): admins only. */
+export async function readScimSettings(ctx: ServiceContext): Promise<Tenant> {
+  assertMayRead(ctx, 'settings');
+  return getTenant(ctx);
 }
 
 export async function listTenants(): Promise<Tenant[]> {

@@ -10,7 +10,9 @@ import type { Filter, UserFilter } from '../domain/filter.js';
 import type { Email, Page, PhoneNumber, User } from '../domain/types.js';
 import { tenantRepositories } from '../db/repositories.js';
 import { recordAudit } from './audit.js';
+import { checkedUserFilter } from './filters.js';
 import { offsetPage, pageOfAll } from './paging.js';
+import { assertMayLookUpUser, assertMayRead, assertMayReadUser } from './read-policy.js';
 import { entraId, multiValued, optionalBoolean, optionalText, requiredText } from './validate.js';
 
 /** What a writer may set on a user (directory words). */
@@ -87,6 +89,22 @@ export async function getUser(ctx: ServiceContext, id: string): Promise<User> {
   return user;
 }
 
+/** A user looked up by id for a reader (read-policy.ts: oneself, or those who read everything). */
+export async function readUser(ctx: ServiceContext, id: string): Promise<User> {
+  assertMayLookUpUser(ctx, id);
+  return getUser(ctx, id);
+}
+
+/** A field beyond the basic profile, of a user the reader reached (read-policy.ts: their own, or an admin's). */
+export function readUserField<K extends 'phoneNumbers' | 'externalId' | 'entraObjectId'>(
+  ctx: ServiceContext,
+  user: User,
+  field: K,
+): User[K] {
+  assertMayReadUser(ctx, user.id, 'private');
+  return user[field];
+}
+
 export async function getUsersByIds(ctx: ServiceContext, ids: readonly string[]): Promise<User[]> {
   return tenantRepositories(ctx.tenantId).users.findByIds(ids);
 }
@@ -107,7 +125,10 @@ export async function listUsers(
   ctx: ServiceContext,
   opts: { filter?: UserFilter | undefined; skip: number; limit: number },
 ): Promise<Page<User>> {
-  return offsetPage(tenantRepositories(ctx.tenantId).users, opts);
+  return offsetPage(tenantRepositories(ctx.tenantId).users, {
+    ...opts,
+    filter: checkedUserFilter(opts.filter),
+  });
 }
 
 /** An entry condition (value path) may match at most this many users. */
@@ -127,10 +148,10 @@ export async function searchUsers(
   opts: { filter?: UserFilter | undefined; skip: number; limit: number },
 ): Promise<Page<User>> {
   const repo = tenantRepositories(ctx.tenantId).users;
-  const f = opts.filter;
+  const f = checkedUserFilter(opts.filter);
   // Plain lookups (userName, id, externalId eq) need nothing special: storage keeps them top-level equalities,
   // which a database that pushes equality down answers without a scan.
-  if (!f || !hasEntryCondition(f)) return listUsers(ctx, opts);
+  if (!f || !hasEntryCondition(f)) return listUsers(ctx, { ...opts, filter: f });
   const matching = async (f: Extract<UserFilter, { kind: 'element' | 'compare' }>): Promise<User[]> => {
     // A comparison on a multi-valued field applies to its entries' values.
     const entry: Filter<string> =
@@ -199,7 +220,8 @@ export async function listUsersAfter(
   ctx: ServiceContext,
   opts: { filter?: UserFilter | undefined; after?: { key: string; id: string } | undefined; limit: number },
 ): Promise<User[]> {
-  return tenantRepositories(ctx.tenantId).users.list(opts.filter, {
+  assertMayRead(ctx, 'people');
+  return tenantRepositories(ctx.tenantId).users.list(checkedUserFilter(opts.filter), {
     limit: opts.limit,
     after: opts.after,
     sort: 'name',
@@ -207,7 +229,8 @@ export async function listUsersAfter(
 }
 
 export async function countUsers(ctx: ServiceContext, filter?: UserFilter): Promise<number> {
-  return tenantRepositories(ctx.tenantId).users.count(filter);
+  assertMayRead(ctx, 'people');
+  return tenantRepositories(ctx.tenantId).users.count(checkedUserFilter(filter));
 }
 
 /** Sort key used by listUsersAfter cursors. */
@@ -218,7 +241,8 @@ export function userSortKey(u: User): string {
 /**
  * Changes a user through `mutate`, which receives the current user and returns the changes. Optimistic
  * concurrency: if another writer got in between, `mutate` runs again on the fresh user (up to 5 times).
- * `replace` clears every writable field that the changes do not name (PUT semantics).
+ * `replace` clears every writable field that the changes do not name (PUT semantics) — but `active`, which no
+ * change ever clears (nextActive).
  */
 export async function modifyUser(
   ctx: ServiceContext,
@@ -237,7 +261,10 @@ export async function modifyUser(
     const base: UserInput = opts.replace
       ? { userName: current.userName, entraObjectId: current.entraObjectId }
       : { ...current };
-    const next = normalise({ ...base, ...changes });
+    const next = {
+      ...normalise({ ...base, ...changes }),
+      active: nextActive(current, changes, !!opts.replace),
+    };
     const changed = diff(current, next);
     assertMayChange(ctx, current, changed);
     if (changed.length === 0) return current;
@@ -258,6 +285,25 @@ export async function modifyUser(
     }
   }
   throw new PreconditionFailedError('the user is being changed concurrently; try again');
+}
+
+/**
+ * Deactivation is sticky (issue 12): a user is active or inactive, never "unset", and only an explicit `true`
+ * activates. A replacement without `active` (SCIM PUT without it, or with null) and a change that does not name it
+ * keep it as it is; a change that names it without a value (SCIM PATCH `remove active`, `replace active null`) is
+ * refused rather than read as a default. A deprovisioned person is never let back in by omission.
+ */
+function nextActive(current: User, changes: UserChanges, replace: boolean): boolean {
+  if (!Object.hasOwn(changes, 'active')) return current.active;
+  const active = optionalBoolean(changes.active, 'active');
+  if (active === undefined && replace) return current.active;
+  if (active === undefined) {
+    throw new InvalidInputError(
+      'active cannot be removed or set to null: send false to deactivate',
+      'active',
+    );
+  }
+  return active;
 }
 
 export function updateUser(ctx: ServiceContext, id: string, changes: UserChanges): Promise<User> {

@@ -8,10 +8,56 @@ export const limits = {
   multiValued: 20,
 } as const;
 
+/**
+ * What makes a string unfit to store or compare, or undefined when it is fine. U+0000: PostgreSQL (the embedded
+ * database's storage) can neither hold nor compare it, and BSON regular expressions cannot contain it. A lone UTF-16
+ * surrogate (JSON.parse turns `"\ud800"` into one) is not text: encoded to UTF-8 it would become U+FFFD, so two
+ * different names would be stored as the same one. Such strings are refused, never rewritten (issue 12).
+ */
+export function textProblem(s: string): string | undefined {
+  if (s.includes('\u0000')) return 'contains U+0000 (NUL)';
+  if (!(s as string & { isWellFormed(): boolean }).isWellFormed()) {
+    return 'contains a lone UTF-16 surrogate (not a Unicode character)';
+  }
+  return undefined;
+}
+
+/**
+ * The first string in `value` (a string, or any depth of arrays and plain objects) with a textProblem, and where it
+ * is (`path`, then `.key` / `[i]`). Every input string of every protocol goes through this one check.
+ */
+export function findUnfitText(value: unknown, path: string): { path: string; problem: string } | undefined {
+  if (typeof value === 'string') {
+    const problem = textProblem(value);
+    return problem ? { path, problem } : undefined;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findUnfitText(value[i], `${path}[${i}]`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const found = findUnfitText(v, path === '' ? k : `${path}.${k}`);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** Throws InvalidInputError naming the path of the first unfit string in `value` (see textProblem). */
+export function assertFitText(value: unknown, path: string): void {
+  const found = findUnfitText(value, path);
+  if (found) throw new InvalidInputError(`${found.path} ${found.problem}`, found.path);
+}
+
 export function requiredText(value: unknown, path: string, max: number = limits.shortText): string {
   if (typeof value !== 'string' || value.trim() === '')
     throw new InvalidInputError(`${path} is required`, path);
   if (value.length > max) throw new InvalidInputError(`${path} has at most ${max} characters`, path);
+  assertFitText(value, path);
   if (/[\u0000-\u001f\u007f]/.test(value))
     throw new InvalidInputError(`${path} contains control characters`, path);
   return value;
@@ -25,6 +71,7 @@ export function optionalText(
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') throw new InvalidInputError(`${path} must be a string`, path);
   if (value.length > max) throw new InvalidInputError(`${path} has at most ${max} characters`, path);
+  assertFitText(value, path);
   return value;
 }
 

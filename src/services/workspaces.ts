@@ -3,8 +3,9 @@ import type { ServiceContext } from '../domain/context.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { Workspace } from '../domain/types.js';
 import { tenantRepositories } from '../db/repositories.js';
-import { defaultRule, normaliseRule, type AccessRuleInput } from './access-policies.js';
+import { defaultRule, getAccessPolicies, normaliseRule, type AccessRuleInput } from './access-policies.js';
 import { recordAudit } from './audit.js';
+import { assertMayReadWorkspace, readsEverything, visibleWorkspaces } from './read-policy.js';
 import { optionalText, requiredText } from './validate.js';
 
 export interface WorkspaceInput {
@@ -36,11 +37,25 @@ export async function getWorkspace(ctx: ServiceContext, id: string): Promise<Wor
   return ws;
 }
 
+/** A workspace looked up by id for a reader (read-policy.ts: one they may enter, or any for admins). */
+export async function readWorkspace(ctx: ServiceContext, id: string): Promise<Workspace> {
+  const ws = await getWorkspace(ctx, id);
+  await assertMayReadWorkspace(ctx, ws, () => getAccessPolicies(ctx));
+  return ws;
+}
+
+/** At most this many workspaces are examined for a reader who sees only those they may enter. */
+const maxWorkspacesExamined = 1000;
+
+/** Workspaces by name, keyset-paginated: all of them for admins, those they may enter for others (read-policy.ts). */
 export async function listWorkspaces(
   ctx: ServiceContext,
   opts: { after?: { key: string; id: string } | undefined; limit: number },
 ): Promise<Workspace[]> {
-  return tenantRepositories(ctx.tenantId).workspaces.list({ afterName: opts.after, limit: opts.limit });
+  const repo = tenantRepositories(ctx.tenantId).workspaces;
+  if (readsEverything(ctx)) return repo.list({ afterName: opts.after, limit: opts.limit });
+  const all = await repo.list({ afterName: opts.after, limit: maxWorkspacesExamined });
+  return (await visibleWorkspaces(ctx, all, () => getAccessPolicies(ctx))).slice(0, opts.limit);
 }
 
 export function workspaceSortKey(w: Workspace): string {

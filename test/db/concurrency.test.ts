@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import path from 'node:path';
-import { MongoClient, type Collection, type Db } from 'mongodb';
+import { MongoClient, type Collection, type Db, type Document } from 'mongodb';
 import type { EmbeddedDatabase } from '../../src/db/embedded/process.js';
 import { startTestDatabase } from '../helpers/embedded.js';
 
@@ -10,10 +10,8 @@ import { startTestDatabase } from '../helpers/embedded.js';
  * by reading the document and writing it back; ferretdb/_patch makes that write a compare-and-set (re-read and
  * re-applied on a conflict). Without it, these lose writes in most trials.
  */
-interface Doc {
-  _id: string;
-  [k: string]: unknown;
-}
+/** Documents of these tests: string ids, any fields. */
+type Doc = Document & { _id: string };
 
 const writers = 8;
 const validator = {

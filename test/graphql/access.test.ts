@@ -475,13 +475,18 @@ describe('GraphQL access settings, workspaces and access explanations', () => {
       { w },
     );
     expect(mismatch.viewer.access.reason).to.equal('SSO_CONFIGURATION_MISMATCH');
-    // The same question about someone else is answered from the directory.
-    const about: Data = await ok(
+    // Someone else's decisions are not hers to read (issue 12, item 10); an admin's question about anyone is
+    // answered from the directory.
+    const about =
+      'query($u: ID!, $w: ID) { user(id: $u) { access(workspaceId: $w) { allowed groupSource } } }';
+    const refused = await gql(
       server,
       memberHeader(s.tenant, s.anna, { ssoConfigurationId: s.ssoId, groups: [s.opsOid] }),
-      'query($u: ID!, $w: ID) { user(id: $u) { access(workspaceId: $w) { allowed groupSource } } }',
+      about,
       { u: s.david.id, w },
     );
-    expect(about.user.access).to.deep.equal({ allowed: true, groupSource: 'DIRECTORY' });
+    expect(codeOf(refused)).to.equal('FORBIDDEN');
+    const asked: Data = await ok(server, s.adminToken, about, { u: s.david.id, w });
+    expect(asked.user.access).to.deep.equal({ allowed: true, groupSource: 'DIRECTORY' });
   });
 });

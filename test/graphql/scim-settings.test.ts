@@ -73,13 +73,20 @@ describe('GraphQL SCIM settings and provisioning log', () => {
     expect(await rejects(verifyToken(t.scimToken, 'scim'))).to.be.instanceOf(UnauthenticatedError);
     expect((await verifyToken(second.issueScimToken.token, 'scim')).tenant.id).to.equal(t.tenant.id);
 
-    // Without a grace period: add a token, keep the others.
+    // Without a grace period: the default one (a day), never "keep the others for ever" (issue 12).
     const added: Data = await ok(
       server,
       t.adminToken,
-      'mutation { issueScimToken { token settings { tokens { id } } } }',
+      'mutation { issueScimToken { token credential { id } settings { tokens { id expiresAt } } } }',
     );
     expect(added.issueScimToken.settings.tokens).to.have.length(2);
+    const previous = added.issueScimToken.settings.tokens.find(
+      (c: Data) => c.id !== added.issueScimToken.credential.id,
+    );
+    expect(new Date(previous.expiresAt).getTime()).to.be.within(
+      Date.now() + 86_300_000,
+      Date.now() + 86_400_000,
+    );
     expect((await verifyToken(second.issueScimToken.token, 'scim')).tenant.id).to.equal(t.tenant.id);
 
     const tooLong = await gql(server, t.adminToken, rotate, { grace: 31 * 24 * 3600 });

@@ -31,10 +31,13 @@ export async function startTestDatabase(opts: { postgresqlUrl?: string } = {}): 
 
 let suiteUri: string | undefined;
 
-/** The suite's embedded database (test/setup.ts records it). */
-export function suiteDatabaseUri(): string {
-  if (!suiteUri) throw new Error('the suite has no embedded database');
-  return suiteUri;
+/** A connection string for database `name` on the suite's server (its embedded database, or MONGODB_URI's). */
+export function databaseUri(name: string): string {
+  const base = process.env.MONGODB_URI ?? suiteUri;
+  if (!base) throw new Error('the suite has no database yet');
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.href;
 }
 
 export function setSuiteDatabaseUri(uri: string): void {

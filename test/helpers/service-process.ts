@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { suiteDatabaseUri } from './embedded.js';
+import { databaseUri } from './embedded.js';
 import { projectRoot } from '../../src/paths.js';
 
 /** The service and the `directory` command as separate processes, from the TypeScript sources (through tsx). */
@@ -68,7 +68,5 @@ export function cli(args: string[], env: Record<string, string>, input?: string)
  * the MongoDB of MONGODB_URI), so that a child process starts fast and shares nothing with other tests.
  */
 export function freshDatabaseUri(prefix = 'child'): string {
-  const url = new URL(process.env.MONGODB_URI ?? suiteDatabaseUri());
-  url.pathname = `/${prefix}_${randomUUID().slice(0, 8)}`;
-  return url.href;
+  return databaseUri(`${prefix}_${randomUUID().slice(0, 8)}`);
 }

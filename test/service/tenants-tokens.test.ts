@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ConflictError, InvalidInputError, UnauthenticatedError } from '../../src/domain/errors.js';
 import { CredentialModel } from '../../src/db/models.js';
-import { hashToken, issueToken, verifyToken } from '../../src/services/credentials.js';
+import { hashToken, issueToken, seedBootstrapToken, verifyToken } from '../../src/services/credentials.js';
 import { createTenant, getTenantBySlug, setScimEnabled } from '../../src/services/tenants.js';
 import { listAuditEvents } from '../../src/services/audit.js';
 import { caught, ctxFor, guid, makeTenant } from '../helpers/factories.js';
@@ -39,14 +39,14 @@ describe('tenants and tokens (real database)', () => {
     expect((await verifyToken(third.token, 'scim')).tenant.id).to.equal(t.id);
   });
 
-  it('accepts a bootstrap token idempotently and refuses one that belongs to another tenant', async () => {
+  it('seeds a bootstrap token idempotently and refuses one that belongs to another tenant', async () => {
     const t1 = await makeTenant();
     const t2 = await makeTenant();
     const secret = `bootstrap-secret-${guid()}`;
-    await issueToken(ctxFor(t1, 'bootstrap'), 'admin', { token: secret });
-    await issueToken(ctxFor(t1, 'bootstrap'), 'admin', { token: secret });
+    expect(await seedBootstrapToken(ctxFor(t1, 'bootstrap'), 'admin', secret)).to.equal('stored');
+    expect(await seedBootstrapToken(ctxFor(t1, 'bootstrap'), 'admin', secret)).to.equal('current');
     expect((await verifyToken(secret, 'admin')).tenant.id).to.equal(t1.id);
-    expect(await caught(issueToken(ctxFor(t2, 'bootstrap'), 'admin', { token: secret }))).to.be.instanceOf(
+    expect(await caught(seedBootstrapToken(ctxFor(t2, 'bootstrap'), 'admin', secret))).to.be.instanceOf(
       InvalidInputError,
     );
   });

@@ -1,5 +1,5 @@
 import { setMainDashboardAccess, setWorkspaceDefaultAccess } from '../../services/access-policies.js';
-import { issueToken } from '../../services/credentials.js';
+import { issueToken, revokeToken } from '../../services/credentials.js';
 import { addMembers, changeGroup, createGroup, deleteGroup, removeMembers } from '../../services/groups.js';
 import {
   createSsoConfiguration,
@@ -64,14 +64,14 @@ const mutations: MutationResolvers = {
   },
 
   setScimEnabled: async (_p, { enabled }, c) => ({ tenant: await setScimEnabled(c.service, enabled) }),
-  issueScimToken: async (_p, { gracePeriodSeconds }, c) => {
+  issueScimToken: async (_p, { gracePeriodSeconds, expiresInSeconds }, c) => {
     const { token, credential } = await issueToken(c.service, 'scim', {
-      ...(gracePeriodSeconds !== null && gracePeriodSeconds !== undefined
-        ? { previousTokensGraceSeconds: gracePeriodSeconds }
-        : {}),
+      previousTokensGraceSeconds: opt(gracePeriodSeconds),
+      expiresInSeconds: opt(expiresInSeconds),
     });
     return { token, credential, tenant: await getTenant(c.service) };
   },
+  revokeToken: (_p, { id }, c) => revokeToken(c.service, id),
 
   createUser: (_p, { input }, c) => createUser(c.service, userInput(input)),
   updateUser: (_p, { id, input }, c) => updateUser(c.service, id, userChanges(input)),

@@ -2,7 +2,8 @@ import type { ProvisioningLogEntry } from '../../domain/types.js';
 import { effectiveWorkspaceRule } from '../../services/access.js';
 import { accessRuleWarnings } from '../../services/access-policies.js';
 import { listCredentials } from '../../services/credentials.js';
-import { getWorkspace } from '../../services/workspaces.js';
+import { readUserField } from '../../services/users.js';
+import { readWorkspace } from '../../services/workspaces.js';
 import type {
   AccessExplanationResolvers,
   AccessRuleResolvers,
@@ -16,6 +17,7 @@ import type {
   ProvisioningResourceType,
   Resolvers,
   ScimSettingsResolvers,
+  TokenResolvers,
   UserResolvers,
   WorkspaceResolvers,
 } from '../../generated/graphql.js';
@@ -29,6 +31,9 @@ import { explain } from './query.js';
 
 /** Field resolvers of object types: present a domain object, or load what it refers to through a loader. */
 const User: UserResolvers = {
+  phoneNumbers: (u, _a, c) => readUserField(c.service, u, 'phoneNumbers'),
+  externalId: (u, _a, c) => readUserField(c.service, u, 'externalId') ?? null,
+  entraObjectId: (u, _a, c) => readUserField(c.service, u, 'entraObjectId') ?? null,
   source: (u) => recordSources[u.source],
   provisioned: (u) => u.source === 'scim',
   groups: (u, args, c) => page.groupsOfUser(c, u, args),
@@ -72,7 +77,7 @@ const AccessExplanation: AccessExplanationResolvers = {
   message: (e) => e.decision.message,
   user: (e) => e.user,
   target: (e) => (e.workspaceId ? 'WORKSPACE' : 'MAIN_DASHBOARD'),
-  workspace: (e, _a, c) => (e.workspaceId ? getWorkspace(c.service, e.workspaceId) : null),
+  workspace: (e, _a, c) => (e.workspaceId ? readWorkspace(c.service, e.workspaceId) : null),
   policy: (e) => e.decision.policy,
   rule: (e) => e.decision.rule,
   groupSource: (e) => e.decision.groupSource,
@@ -84,6 +89,10 @@ const ScimSettings: ScimSettingsResolvers = {
   enabled: (s) => s.tenant.scimEnabled,
   tenantUrl: (s, _a, c) => scimTenantUrl(c.publicUrl(), s.tenant.slug),
   tokens: (_s, _a, c) => listCredentials(c.service, 'scim'),
+};
+
+const Token: TokenResolvers = {
+  kind: (t) => (t.kind === 'scim' ? 'SCIM' : 'ADMIN'),
 };
 
 const IssuedScimToken: IssuedScimTokenResolvers = {
@@ -132,6 +141,7 @@ export const typeResolvers: Resolvers = {
   AccessExplanation,
   ScimSettings,
   IssuedScimToken,
+  Token,
   Principal,
   ProvisioningLogEntry,
   UserConnection: connectionFields,

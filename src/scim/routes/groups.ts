@@ -17,7 +17,7 @@ import { listResponse, pageFrom } from '../list.js';
 import { applyGroupPatch, parsePatchRequest } from '../patch.js';
 import { locationOf, memberView, presentGroup, type MemberView } from '../presenters.js';
 import { parseProjection, project, wantsAttribute, type Projection } from '../projection.js';
-import { queryParams, scope, send, tag } from '../request.js';
+import { projectionOf, queryParams, scope, send, tag } from '../request.js';
 import { asFilterError, searchParams, type ListParams } from './search.js';
 
 /**
@@ -49,25 +49,29 @@ export function groupsRouter(maxPageSize: number): express.Router {
   r.get('/', (req, res) => list(res, Object.fromEntries(queryParams(req))));
   r.post('/.search', (req, res) => list(res, searchParams(req.body)));
 
+  // Writes read everything of the request (projection, body) before their one service call: a 4xx changes nothing.
   r.post('/', async (req, res) => {
     const { ctx, base } = scope(res);
     tag(res, 'Create', 'Group');
+    const proj = projectionOf(req, 'Group');
     const input = groupInputFromResource(req.body);
     const group = await createGroup(ctx, input);
     tag(res, 'Create', 'Group', ids(group, input.members));
     res.setHeader('Location', locationOf(base, 'Group', group.id));
-    await respond(req, res, 201, group, (input.members?.length ?? 0) > 0);
+    await respond(res, 201, group, proj, (input.members?.length ?? 0) > 0);
   });
 
   r.get('/:id', async (req: Request<{ id: string }>, res) => {
     const { ctx } = scope(res);
     tag(res, 'Get', 'Group', ids({ id: req.params.id }));
-    await respond(req, res, 200, await getGroup(ctx, req.params.id));
+    const proj = projectionOf(req, 'Group');
+    await respond(res, 200, await getGroup(ctx, req.params.id), proj);
   });
 
   r.put('/:id', async (req: Request<{ id: string }>, res) => {
     const { ctx } = scope(res);
     tag(res, 'Replace', 'Group', ids({ id: req.params.id }));
+    const proj = projectionOf(req, 'Group');
     const input = groupInputFromResource(req.body);
     const changes: GroupChanges = {
       set: { displayName: input.displayName, externalId: input.externalId },
@@ -75,12 +79,14 @@ export function groupsRouter(maxPageSize: number): express.Router {
       // PUT replaces the resource (§3.5.1): a body without members leaves the group without members.
       ...(input.members !== undefined ? { replaceMembers: input.members } : { removeAllMembers: true }),
     };
-    await respond(req, res, 200, await changeGroup(ctx, req.params.id, changes));
+    await respond(res, 200, await changeGroup(ctx, req.params.id, changes), proj);
   });
 
   r.patch('/:id', async (req: Request<{ id: string }>, res) => {
     const { ctx } = scope(res);
     tag(res, 'Update', 'Group', ids({ id: req.params.id }));
+    const q = queryParams(req);
+    const proj = projectionOf(req, 'Group');
     const changes = applyGroupPatch(parsePatchRequest(req.body));
     const touched = [
       ...(changes.addMembers ?? []),
@@ -89,8 +95,7 @@ export function groupsRouter(maxPageSize: number): express.Router {
     ];
     tag(res, 'Update', 'Group', ids({ id: req.params.id }, touched));
     const group = await changeGroup(ctx, req.params.id, changes);
-    const q = queryParams(req);
-    if (q.has('attributes') || q.has('excludedattributes')) await respond(req, res, 200, group);
+    if (q.has('attributes') || q.has('excludedattributes')) await respond(res, 200, group, proj);
     else send(res, groupPatchStatus);
   });
 
@@ -120,15 +125,13 @@ async function membersIfWanted(
 }
 
 async function respond(
-  req: Request,
   res: Response,
   status: number,
   group: Group,
+  proj: Projection,
   mayHaveMembers = true,
 ): Promise<void> {
   const { ctx, base } = scope(res);
-  const q = queryParams(req);
-  const proj = parseProjection(q.get('attributes'), q.get('excludedattributes'), 'Group');
   const members = mayHaveMembers ? await membersIfWanted(ctx, group, proj) : undefined;
   send(res, status, project(presentGroup(group, base, members), proj));
 }

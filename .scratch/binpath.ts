@@ -1,0 +1,2 @@
+import { binaryPath } from '../src/db/embedded/build.js';
+console.log(binaryPath('.cache/ferretdb'));
