@@ -1,4 +1,4 @@
-import { createContext } from '../src/domain/context.js';
+import { createContext } from '../src/services/context.js';
 import type { User } from '../src/domain/types.js';
 import { setMainDashboardAccess, setWorkspaceDefaultAccess } from '../src/services/access-policies.js';
 import { flushAudit } from '../src/services/audit.js';

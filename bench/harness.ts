@@ -8,7 +8,7 @@ import http from 'node:http';
 import { parseConfig } from '../src/config.js';
 import { commandCounter, connectDatabase, disconnectDatabase } from '../src/db/connection.js';
 import { projectRoot, startEmbeddedDatabase, type EmbeddedDatabase } from '../src/db/embedded.js';
-import { createContext } from '../src/domain/context.js';
+import { createContext } from '../src/services/context.js';
 import { createLogger } from '../src/log.js';
 import { buildApp } from '../src/server.js';
 import { issueToken } from '../src/services/credentials.js';

@@ -1,5 +1,5 @@
 import type { Config } from './config.js';
-import { createContext } from './domain/context.js';
+import { createContext } from './services/context.js';
 import type { CredentialKind } from './domain/types.js';
 import type { Logger } from './log.js';
 import { seedBootstrapToken, type BootstrapTokenOutcome } from './services/credentials.js';

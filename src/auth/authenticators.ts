@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { createContext, type ServiceContext } from '../domain/context.js';
+import { createContext, type ServiceContext } from '../services/context.js';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../domain/errors.js';
 import type { User } from '../domain/types.js';
 import { bearerToken, isJwtShaped } from '../http/admin-token.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import passport from 'passport';
-import { createContext } from '../domain/context.js';
+import { createContext } from '../services/context.js';
 import { InvalidInputError, UnauthenticatedError } from '../domain/errors.js';
 import type { HttpDeps, Mount } from '../http/app.js';
 import { adminTokenAuthenticator } from '../http/admin-token.js';

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { createContext } from '../domain/context.js';
+import { createContext } from '../services/context.js';
 import { NotFoundError } from '../domain/errors.js';
 import { requestId } from '../http/principal.js';
 import { decideAccess } from '../services/access.js';

@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '../config.js';
-import { createContext } from '../domain/context.js';
+import { createContext } from '../services/context.js';
 import { isDomainError, PreconditionFailedError } from '../domain/errors.js';
 import type { CredentialKind, Tenant } from '../domain/types.js';
 import { openConfiguredDatabase } from '../open-database.js';

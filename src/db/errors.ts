@@ -1,27 +1,32 @@
 import mongoose from 'mongoose';
-import { ConflictError, InvalidInputError } from '../domain/errors.js';
+import { ConflictError, InvalidInputError, TooExpensiveError, UnavailableError } from '../domain/errors.js';
 
 /**
- * The single place where storage errors become domain errors.
+ * The single place where storage errors become domain errors (every storage module is wrapped by `guarded`):
  *
- * Duplicate keys: MongoDB reports code 11000 with `keyPattern`; FerretDB v1 reports 11000 on insert, but code 1
- * (no keyPattern) when an update creates the duplicate. Callers pass the index → field table of the collection
- * so the conflict names the directory field.
+ * - a duplicate key is a conflict on the directory field of the unique index it broke (MongoDB names the index in
+ *   `keyPattern`, the embedded database in its E11000 message's `index:`);
+ * - a query that ran out of its time budget (`maxTimeMS`, MongoDB's error 50) is a request too expensive to answer;
+ * - a database that cannot be reached (connection refused or closed, no server selectable) is "unavailable", which
+ *   every protocol answers with 503, never as a wrong answer ("invalid token") or an internal error;
+ * - the model layer's cast and validation errors name the field.
  */
-export function mapStorageError(
-  err: unknown,
-  resource: string,
-  uniqueFields: Record<string, string> = {},
-): unknown {
-  if (isDuplicateKey(err)) {
-    const keyPattern = (err as { keyPattern?: Record<string, unknown> }).keyPattern;
-    const message = String((err as Error).message ?? '');
-    const storageField =
-      Object.keys(keyPattern ?? {}).find((k) => k in uniqueFields) ??
-      Object.keys(uniqueFields).find((k) => message.includes(k));
-    const field = storageField ? uniqueFields[storageField]! : (Object.values(uniqueFields)[0] ?? 'id');
-    return new ConflictError(resource, field);
+export interface StorageErrorSpec {
+  /** The resource, in the directory's words ("user", "group"). */
+  resource: string;
+  /** Storage field of a unique index → directory field ("userNameLower" → "userName"). `_id` is "id". */
+  unique?: Record<string, string>;
+}
+
+export function mapStorageError(err: unknown, spec: StorageErrorSpec): unknown {
+  if (isDuplicateKey(err)) return new ConflictError(spec.resource, conflictField(err, spec.unique ?? {}));
+  const e = err as { code?: number; codeName?: string; name?: string; message?: string };
+  if (e.code === 50 || e.codeName === 'MaxTimeMSExpired') {
+    return new TooExpensiveError(
+      'this query is too expensive to answer in time: narrow the filter (search terms of at least 3 characters help)',
+    );
   }
+  if (isUnavailable(err)) return new UnavailableError('the database is unavailable; retry shortly', err);
   if (err instanceof mongoose.Error.CastError) {
     return new InvalidInputError(`invalid value for ${err.path}`, err.path);
   }
@@ -32,13 +37,68 @@ export function mapStorageError(
   return err;
 }
 
+const unavailableErrors = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'PoolClearedError',
+  'PoolClearedOnNetworkError',
+]);
+
+/** The database could not be reached, or dropped the connection (driver or mongoose buffering errors). */
+export function isUnavailable(err: unknown): boolean {
+  const e = err as { name?: string; message?: string; cause?: unknown } | undefined;
+  if (!e || typeof e !== 'object') return false;
+  if (unavailableErrors.has(e.name ?? '')) return true;
+  if (e.name === 'MongooseServerSelectionError') return true;
+  if (e.name === 'MongooseError' && /buffering timed out/.test(e.message ?? '')) return true;
+  return false;
+}
+
 export function isDuplicateKey(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
-  const e = err as { code?: number; message?: string; writeErrors?: { code?: number }[] };
+  const e = err as { code?: number; writeErrors?: { code?: number }[] };
   if (e.code === 11000 || e.code === 11001) return true;
-  // FerretDB v1: a duplicate created by an update comes back as code 1 (InternalError) with the backend's text:
-  // SQLite "UNIQUE constraint failed: index '<collection>_<hash>_tenantId_1_displayNameLower_1'", PostgreSQL
-  // "duplicate key value violates unique constraint".
-  if (e.code === 1 && /duplicate key|UNIQUE constraint failed/i.test(e.message ?? '')) return true;
-  return false;
+  return (e.writeErrors ?? []).length > 0 && e.writeErrors!.every((w) => w.code === 11000);
+}
+
+/** The directory field a duplicate key error is about: the last key of the index after the tenant. */
+function conflictField(err: unknown, unique: Record<string, string>): string {
+  const e = err as {
+    keyPattern?: Record<string, unknown>;
+    message?: string;
+    writeErrors?: { errmsg?: string }[];
+  };
+  const keys = e.keyPattern
+    ? Object.keys(e.keyPattern)
+    : indexKeys(e.message ?? e.writeErrors?.[0]?.errmsg ?? '');
+  const field = keys.filter((k) => k !== 'tenantId').pop() ?? '_id';
+  return unique[field] ?? (field === '_id' ? 'id' : field);
+}
+
+/** The keys of an index from an E11000 message's `index: tenantId_1_userNameLower_1` (mongoose's default names). */
+function indexKeys(message: string): string[] {
+  const name = /index: (\S+)/.exec(message)?.[1];
+  if (!name) return [];
+  if (name === '_id_') return ['_id'];
+  return name.split(/_(?:-?1|text|2dsphere|hashed)(?:_|$)/).filter(Boolean);
+}
+
+type AnyFn = (...args: never[]) => Promise<unknown>;
+
+/** Wraps every method of a storage module so that its errors leave as domain errors (mapStorageError). */
+export function guarded<T extends Record<string, AnyFn>>(methods: T, spec: StorageErrorSpec): T {
+  const out: Record<string, AnyFn> = {};
+  for (const [name, fn] of Object.entries(methods)) {
+    out[name] = async (...args: never[]) => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        throw mapStorageError(err, spec);
+      }
+    };
+  }
+  return out as T;
 }

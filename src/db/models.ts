@@ -1,15 +1,29 @@
 import mongoose, { Schema } from 'mongoose';
 
 /**
- * Storage schemas. Only the db folder imports mongoose. Every collection but `tenants` carries `tenantId`, and
- * every unique index starts with it, so tenants never collide and never see each other.
+ * Storage schemas and the shape of each collection's documents. Every collection but `tenants` carries
+ * `tenantId`, and every unique index starts with it, so tenants never collide and never see each other.
  *
  * Ids are random UUID strings (`_id: String`): SCIM ids are opaque, and any shape of unknown id is a plain miss
- * (404), never a cast error. Field names avoid `.` and a leading `$` (FerretDB rejects them).
+ * (404), never a cast error. Field names avoid `.` and a leading `$`. Case-insensitive attributes keep a lower-case
+ * copy (`…Lower`) that equalities, ranges and sorts compare on, so that one index answers them on every database.
+ * The schemas are also each collection's `$jsonSchema` validator (validator.ts); fields marked `substringSearch`
+ * get a substring index on the embedded database (createSearchIndexes).
  */
 const opts = { versionKey: false, _id: false } as const;
 
-const tenantSchema = new Schema(
+export type RecordSourceDoc = 'scim' | 'admin' | 'sso';
+
+export interface TenantDoc {
+  _id: string;
+  slug: string;
+  name: string;
+  scimEnabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const tenantSchema = new Schema<TenantDoc>(
   {
     _id: { type: String, required: true },
     slug: { type: String, required: true },
@@ -22,12 +36,22 @@ const tenantSchema = new Schema(
 );
 tenantSchema.index({ slug: 1 }, { unique: true });
 
-const credentialSchema = new Schema(
+export interface CredentialDoc {
+  _id: string;
+  tenantId: string;
+  kind: 'scim' | 'admin';
+  /** SHA-256 of the token, hex. The token itself is never stored. */
+  hash: string;
+  label?: string;
+  createdAt: Date;
+  expiresAt?: Date;
+}
+
+const credentialSchema = new Schema<CredentialDoc>(
   {
     _id: { type: String, required: true },
     tenantId: { type: String, required: true },
     kind: { type: String, required: true, enum: ['scim', 'admin'] },
-    /** SHA-256 of the token, hex. The token itself is never stored. */
     hash: { type: String, required: true },
     label: String,
     createdAt: { type: Date, required: true },
@@ -36,31 +60,67 @@ const credentialSchema = new Schema(
   { versionKey: false, collection: 'credentials' },
 );
 credentialSchema.index({ hash: 1 }, { unique: true });
-credentialSchema.index({ tenantId: 1, kind: 1 });
+credentialSchema.index({ tenantId: 1, kind: 1, createdAt: -1 });
 
-const emailSchema = new Schema({ value: String, type: String, primary: Boolean }, opts);
-const phoneSchema = new Schema({ value: String, type: String, primary: Boolean }, opts);
+export interface EntryDoc {
+  value?: string;
+  type?: string;
+  primary?: boolean;
+}
 
-const userSchema = new Schema(
+const entrySchema = new Schema<EntryDoc>({ value: String, type: String, primary: Boolean }, opts);
+
+export interface UserDoc {
+  _id: string;
+  tenantId: string;
+  userName: string;
+  userNameLower: string;
+  active: boolean;
+  givenName?: string;
+  givenNameLower?: string;
+  familyName?: string;
+  familyNameLower?: string;
+  displayName?: string;
+  displayNameLower?: string;
+  emails: EntryDoc[];
+  phoneNumbers: EntryDoc[];
+  /** Lower-case copies of the entries' values: "some entry's value equals x" is one array-contains lookup. */
+  emailsLower: string[];
+  phoneNumbersLower: string[];
+  externalId?: string;
+  department?: string;
+  departmentLower?: string;
+  entraObjectId?: string;
+  /** Lower-case names and e-mail addresses, for substring search (one trigram index on the embedded database). */
+  searchText: string;
+  source: RecordSourceDoc;
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
+}
+
+const userSchema = new Schema<UserDoc>(
   {
     _id: { type: String, required: true },
     tenantId: { type: String, required: true },
     userName: { type: String, required: true },
-    /** Lower-case copy of userName: the case-insensitive unique key and the equality used by lookups. */
     userNameLower: { type: String, required: true },
     active: { type: Boolean, required: true },
     givenName: String,
+    givenNameLower: String,
     familyName: String,
+    familyNameLower: String,
     displayName: String,
-    emails: { type: [emailSchema], default: [] },
-    phoneNumbers: { type: [phoneSchema], default: [] },
-    /** Lower-case copies of the entries' values: equality lookups (`emails[type eq "work"].value eq …`) on a
-     * top-level array, which MongoDB indexes (multikey) and FerretDB pushes down, unlike paths inside entries. */
+    displayNameLower: String,
+    emails: { type: [entrySchema], default: [] },
+    phoneNumbers: { type: [entrySchema], default: [] },
     emailsLower: { type: [String], default: [] },
     phoneNumbersLower: { type: [String], default: [] },
     externalId: String,
     department: String,
+    departmentLower: String,
     entraObjectId: String,
+    searchText: { type: String, required: true, substringSearch: true },
     source: { type: String, required: true, enum: ['scim', 'admin', 'sso'] },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
@@ -73,13 +133,26 @@ userSchema.index({ tenantId: 1, externalId: 1 });
 userSchema.index({ tenantId: 1, entraObjectId: 1 });
 userSchema.index({ tenantId: 1, emailsLower: 1 });
 userSchema.index({ tenantId: 1, phoneNumbersLower: 1 });
+userSchema.index({ tenantId: 1, displayNameLower: 1 });
 
-const groupSchema = new Schema(
+export interface GroupDoc {
+  _id: string;
+  tenantId: string;
+  displayName: string;
+  displayNameLower: string;
+  externalId?: string;
+  source: RecordSourceDoc;
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
+}
+
+const groupSchema = new Schema<GroupDoc>(
   {
     _id: { type: String, required: true },
     tenantId: { type: String, required: true },
     displayName: { type: String, required: true },
-    displayNameLower: { type: String, required: true },
+    displayNameLower: { type: String, required: true, substringSearch: true },
     externalId: String,
     source: { type: String, required: true, enum: ['scim', 'admin', 'sso'] },
     createdAt: { type: Date, required: true },
@@ -96,7 +169,15 @@ groupSchema.index({ tenantId: 1, externalId: 1 });
  * means "already a member"), removing is a delete. Concurrent adds and removes never lose each other, and a group
  * may have any number of members without any document growing.
  */
-const membershipSchema = new Schema(
+export interface MembershipDoc {
+  _id: string;
+  tenantId: string;
+  groupId: string;
+  userId: string;
+  createdAt: Date;
+}
+
+const membershipSchema = new Schema<MembershipDoc>(
   {
     _id: { type: String, required: true },
     tenantId: { type: String, required: true },
@@ -107,26 +188,40 @@ const membershipSchema = new Schema(
   { versionKey: false, collection: 'memberships' },
 );
 membershipSchema.index({ tenantId: 1, groupId: 1, userId: 1 }, { unique: true });
-membershipSchema.index({ tenantId: 1, userId: 1 });
+membershipSchema.index({ tenantId: 1, userId: 1, groupId: 1 });
 
 /**
- * One small document per user, `_id` "<tenantId>/<userId>": which users exist, answerable for a batch of ids in one
- * command whose statements are each a lone `_id` equality (see users.missingIds). The `_id` carries the tenant, so
- * every database answers each statement without reading users: MongoDB from its primary key, FerretDB inside SQLite
- * or PostgreSQL over these small rows — where a batch lookup on users (`$in`) makes FerretDB read and decode every
- * user of the tenant. An index of the users, never the truth: a missing reference is restored from users.
+ * A user or group being deleted: written before the record and its memberships are removed, kept for a while after.
+ * The repair sweep (integrity.ts) finishes a delete a crash interrupted and removes memberships that a concurrent
+ * member add wrote after the delete removed them.
  */
-const userRefSchema = new Schema(
+export interface DeletionDoc {
+  _id: string;
+  tenantId: string;
+  kind: 'user' | 'group';
+  targetId: string;
+  at: Date;
+}
+
+const deletionSchema = new Schema<DeletionDoc>(
   {
     _id: { type: String, required: true },
     tenantId: { type: String, required: true },
-    userId: { type: String, required: true },
+    kind: { type: String, required: true, enum: ['user', 'group'] },
+    targetId: { type: String, required: true },
+    at: { type: Date, required: true },
   },
-  { versionKey: false, collection: 'userrefs' },
+  { versionKey: false, collection: 'deletions' },
 );
-userRefSchema.index({ tenantId: 1 });
+deletionSchema.index({ at: 1 });
 
-const accessRuleSchema = new Schema(
+export interface AccessRuleDoc {
+  ssoEnabled: boolean;
+  ssoConfigurationId?: string;
+  allowedGroupIds: string[];
+}
+
+const accessRuleSchema = new Schema<AccessRuleDoc>(
   {
     ssoEnabled: { type: Boolean, required: true },
     ssoConfigurationId: String,
@@ -135,7 +230,20 @@ const accessRuleSchema = new Schema(
   opts,
 );
 
-const workspaceSchema = new Schema(
+export interface WorkspaceDoc {
+  _id: string;
+  tenantId: string;
+  name: string;
+  nameLower: string;
+  description?: string;
+  accessOverride?: AccessRuleDoc;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Optimistic concurrency (absent in documents written before it existed: version 0). */
+  version?: number;
+}
+
+const workspaceSchema = new Schema<WorkspaceDoc>(
   {
     _id: { type: String, required: true },
     tenantId: { type: String, required: true },
@@ -145,12 +253,26 @@ const workspaceSchema = new Schema(
     accessOverride: { type: accessRuleSchema, default: undefined },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
+    version: Number,
   },
   { versionKey: false, collection: 'workspaces' },
 );
 workspaceSchema.index({ tenantId: 1, nameLower: 1 }, { unique: true });
 
-const ssoConfigurationSchema = new Schema(
+export interface SsoConfigurationDoc {
+  _id: string;
+  tenantId: string;
+  name: string;
+  nameLower: string;
+  kind: 'ENTRA_SINGLE_TENANT' | 'ENTRA_MULTI_TENANT';
+  entraTenantId?: string;
+  allowedEntraTenantIds: string[];
+  createdAt: Date;
+  updatedAt: Date;
+  version?: number;
+}
+
+const ssoConfigurationSchema = new Schema<SsoConfigurationDoc>(
   {
     _id: { type: String, required: true },
     tenantId: { type: String, required: true },
@@ -161,13 +283,24 @@ const ssoConfigurationSchema = new Schema(
     allowedEntraTenantIds: { type: [String], default: [] },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
+    version: Number,
   },
   { versionKey: false, collection: 'ssoconfigurations' },
 );
 ssoConfigurationSchema.index({ tenantId: 1, nameLower: 1 }, { unique: true });
+ssoConfigurationSchema.index({ entraTenantId: 1 });
+ssoConfigurationSchema.index({ allowedEntraTenantIds: 1 });
 
 /** One document per tenant (`_id` = tenantId). */
-const accessPolicySchema = new Schema(
+export interface AccessPolicyDoc {
+  _id: string;
+  tenantId: string;
+  mainDashboard: AccessRuleDoc;
+  workspaceDefaults: AccessRuleDoc;
+  updatedAt: Date;
+}
+
+const accessPolicySchema = new Schema<AccessPolicyDoc>(
   {
     _id: { type: String, required: true },
     tenantId: { type: String, required: true },
@@ -179,7 +312,21 @@ const accessPolicySchema = new Schema(
 );
 accessPolicySchema.index({ tenantId: 1 }, { unique: true });
 
-const auditEventSchema = new Schema(
+export interface AuditEventDoc {
+  _id: string;
+  tenantId: string;
+  at: Date;
+  actorType: string;
+  actorId: string;
+  source: string;
+  requestId: string;
+  action: string;
+  targetType: string;
+  targetId: string;
+  changes?: Record<string, unknown>;
+}
+
+const auditEventSchema = new Schema<AuditEventDoc>(
   {
     _id: { type: String, required: true },
     tenantId: { type: String, required: true },
@@ -195,10 +342,28 @@ const auditEventSchema = new Schema(
   },
   { versionKey: false, collection: 'auditevents' },
 );
-auditEventSchema.index({ tenantId: 1, at: -1 });
+auditEventSchema.index({ tenantId: 1, at: -1, _id: -1 });
 auditEventSchema.index({ tenantId: 1, targetId: 1, at: -1 });
 
-const provisioningLogSchema = new Schema(
+export interface ProvisioningLogDoc {
+  _id: string;
+  tenantId: string;
+  at: Date;
+  requestId: string;
+  method: string;
+  path: string;
+  operation: string;
+  resourceType: 'User' | 'Group' | 'Other';
+  resourceId?: string;
+  userId?: string;
+  groupId?: string;
+  status: number;
+  outcome: 'SUCCESS' | 'FAILURE';
+  error?: string;
+  durationMs: number;
+}
+
+const provisioningLogSchema = new Schema<ProvisioningLogDoc>(
   {
     _id: { type: String, required: true },
     tenantId: { type: String, required: true },
@@ -207,7 +372,7 @@ const provisioningLogSchema = new Schema(
     method: { type: String, required: true },
     path: { type: String, required: true },
     operation: { type: String, required: true },
-    resourceType: { type: String, required: true },
+    resourceType: { type: String, required: true, enum: ['User', 'Group', 'Other'] },
     resourceId: String,
     userId: String,
     groupId: String,
@@ -218,10 +383,19 @@ const provisioningLogSchema = new Schema(
   },
   { versionKey: false, collection: 'provisioninglogs' },
 );
-provisioningLogSchema.index({ tenantId: 1, at: -1 });
+provisioningLogSchema.index({ tenantId: 1, at: -1, _id: -1 });
+provisioningLogSchema.index({ tenantId: 1, userId: 1, at: -1 });
+provisioningLogSchema.index({ tenantId: 1, groupId: 1, at: -1 });
 
 /** Sign-in sessions, shared by every instance. Expired ones are swept by the store (FerretDB has no TTL index). */
-const sessionSchema = new Schema(
+export interface SessionDoc {
+  _id: string;
+  tenantId?: string;
+  expiresAt: Date;
+  data: string;
+}
+
+const sessionSchema = new Schema<SessionDoc>(
   {
     _id: { type: String, required: true },
     tenantId: String,
@@ -232,26 +406,32 @@ const sessionSchema = new Schema(
 );
 sessionSchema.index({ expiresAt: 1 });
 
-export const TenantModel = mongoose.model('Tenant', tenantSchema);
-export const CredentialModel = mongoose.model('Credential', credentialSchema);
-export const UserModel = mongoose.model('User', userSchema);
-export const UserRefModel = mongoose.model('UserRef', userRefSchema);
-export const GroupModel = mongoose.model('Group', groupSchema);
-export const MembershipModel = mongoose.model('Membership', membershipSchema);
-export const WorkspaceModel = mongoose.model('Workspace', workspaceSchema);
-export const SsoConfigurationModel = mongoose.model('SsoConfiguration', ssoConfigurationSchema);
-export const AccessPolicyModel = mongoose.model('AccessPolicy', accessPolicySchema);
-export const AuditEventModel = mongoose.model('AuditEvent', auditEventSchema);
-export const ProvisioningLogModel = mongoose.model('ProvisioningLog', provisioningLogSchema);
-export const SessionModel = mongoose.model('Session', sessionSchema);
+export const TenantModel = mongoose.model<TenantDoc>('Tenant', tenantSchema);
+export const CredentialModel = mongoose.model<CredentialDoc>('Credential', credentialSchema);
+export const UserModel = mongoose.model<UserDoc>('User', userSchema);
+export const GroupModel = mongoose.model<GroupDoc>('Group', groupSchema);
+export const MembershipModel = mongoose.model<MembershipDoc>('Membership', membershipSchema);
+export const WorkspaceModel = mongoose.model<WorkspaceDoc>('Workspace', workspaceSchema);
+export const SsoConfigurationModel = mongoose.model<SsoConfigurationDoc>(
+  'SsoConfiguration',
+  ssoConfigurationSchema,
+);
+export const DeletionModel = mongoose.model<DeletionDoc>('Deletion', deletionSchema);
+export const AccessPolicyModel = mongoose.model<AccessPolicyDoc>('AccessPolicy', accessPolicySchema);
+export const AuditEventModel = mongoose.model<AuditEventDoc>('AuditEvent', auditEventSchema);
+export const ProvisioningLogModel = mongoose.model<ProvisioningLogDoc>(
+  'ProvisioningLog',
+  provisioningLogSchema,
+);
+export const SessionModel = mongoose.model<SessionDoc>('Session', sessionSchema);
 
 export const allModels = [
   TenantModel,
   CredentialModel,
   UserModel,
-  UserRefModel,
   GroupModel,
   MembershipModel,
+  DeletionModel,
   WorkspaceModel,
   SsoConfigurationModel,
   AccessPolicyModel,

@@ -1,4 +1,5 @@
-import { SessionModel } from './models.js';
+import { guarded } from './errors.js';
+import { SessionModel, type SessionDoc } from './models.js';
 
 /**
  * Storage of sign-in sessions, shared by every service instance. The expiry lives in the document: an expired
@@ -13,32 +14,27 @@ export interface StoredSession {
   data: string;
 }
 
-interface SessionDoc {
-  _id: string;
-  tenantId?: string;
-  expiresAt: Date;
-  data: string;
-}
-
-export const sessionStorage = {
-  /** The session, unless it does not exist or has expired at `now`. */
-  async get(id: string, now: Date = new Date()): Promise<StoredSession | undefined> {
-    const d = await SessionModel.findOne({ _id: id, expiresAt: { $gt: now } }).lean<SessionDoc>();
-    if (!d) return undefined;
-    return { id: d._id, tenantId: d.tenantId, expiresAt: d.expiresAt, data: d.data };
+export const sessionStorage = guarded(
+  {
+    /** The session, unless it does not exist or has expired at `now`. */
+    async get(id: string, now: Date = new Date()): Promise<StoredSession | undefined> {
+      const d = await SessionModel.findOne({ _id: id, expiresAt: { $gt: now } }).lean<SessionDoc>();
+      if (!d) return undefined;
+      return { id: d._id, tenantId: d.tenantId, expiresAt: d.expiresAt, data: d.data };
+    },
+    /** Creates or replaces the session. */
+    async put(s: StoredSession): Promise<void> {
+      const doc: SessionDoc = { _id: s.id, expiresAt: s.expiresAt, data: s.data };
+      if (s.tenantId) doc.tenantId = s.tenantId;
+      await SessionModel.replaceOne({ _id: s.id }, doc, { upsert: true, runValidators: true });
+    },
+    async delete(id: string): Promise<void> {
+      await SessionModel.deleteOne({ _id: id });
+    },
+    /** Removes every session that expired before `now`; returns how many. */
+    async deleteExpired(now: Date = new Date()): Promise<number> {
+      return (await SessionModel.deleteMany({ expiresAt: { $lte: now } })).deletedCount;
+    },
   },
-  /** Creates or replaces the session. */
-  async put(s: StoredSession): Promise<void> {
-    const doc: Omit<SessionDoc, '_id'> = { expiresAt: s.expiresAt, data: s.data };
-    if (s.tenantId) doc.tenantId = s.tenantId;
-    await SessionModel.collection.replaceOne({ _id: s.id } as never, doc as never, { upsert: true });
-  },
-  async delete(id: string): Promise<void> {
-    await SessionModel.collection.deleteOne({ _id: id } as never);
-  },
-  /** Removes every session that expired before `now`; returns how many. */
-  async deleteExpired(now: Date = new Date()): Promise<number> {
-    const res = await SessionModel.collection.deleteMany({ expiresAt: { $lte: now } } as never);
-    return res.deletedCount;
-  },
-};
+  { resource: 'session' },
+);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { RecordSource } from './types.js';
 
 /** Where a request came from; recorded on every audit event. */
@@ -22,32 +21,9 @@ export interface Actor {
   signIn?: SignInFacts | undefined;
 }
 
-/** The first argument of every service call: which tenant, who, from where, and the request id for logs. */
-export interface ServiceContext {
-  tenantId: string;
-  actor: Actor;
-  source: Source;
-  requestId: string;
-}
-
 export const systemActor: Actor = { type: 'system', id: 'system', isAdmin: true };
 
-/** The single factory for contexts: HTTP edges, the CLI, scripts and tests all build contexts here. */
-export function createContext(args: {
-  tenantId: string;
-  actor?: Actor;
-  source: Source;
-  requestId?: string;
-}): ServiceContext {
-  return {
-    tenantId: args.tenantId,
-    actor: args.actor ?? systemActor,
-    source: args.source,
-    requestId: args.requestId ?? randomUUID(),
-  };
-}
-
 /** The `source` recorded on a user or group this context creates: Entra (SCIM), sign-in, or an administrator. */
-export function recordSourceOf(ctx: ServiceContext): RecordSource {
+export function recordSourceOf(ctx: { source: Source }): RecordSource {
   return ctx.source === 'scim' ? 'scim' : ctx.source === 'sso' ? 'sso' : 'admin';
 }

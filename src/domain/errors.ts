@@ -13,6 +13,8 @@ export type DomainErrorCode =
   | 'UNAUTHENTICATED'
   | 'PRECONDITION_FAILED'
   | 'TOO_MANY_REQUESTS'
+  | 'TOO_EXPENSIVE'
+  | 'UNAVAILABLE'
   | 'FEATURE_DISABLED';
 
 export abstract class DomainError extends Error {
@@ -90,6 +92,17 @@ export class TooManyRequestsError extends DomainError {
   ) {
     super(message);
   }
+}
+
+/** A query that would cost more than its time budget (a filter or search to narrow). */
+export class TooExpensiveError extends DomainError {
+  readonly code = 'TOO_EXPENSIVE';
+}
+
+/** The database cannot be reached for now (restarting, or gone): retry later. `detail` holds the cause. */
+export class UnavailableError extends DomainError {
+  readonly code = 'UNAVAILABLE';
+  readonly retryAfterSeconds = 2;
 }
 
 /** A tenant feature (SCIM user synchronisation, SSO) is switched off. */

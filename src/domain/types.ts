@@ -81,6 +81,8 @@ export interface Workspace {
   accessOverride?: AccessRule | undefined;
   createdAt: Date;
   updatedAt: Date;
+  /** Incremented by every change (optimistic concurrency). */
+  version: number;
 }
 
 export type SsoConfigurationKind = 'ENTRA_SINGLE_TENANT' | 'ENTRA_MULTI_TENANT';
@@ -96,6 +98,8 @@ export interface SsoConfiguration {
   allowedEntraTenantIds: string[];
   createdAt: Date;
   updatedAt: Date;
+  /** Incremented by every change (optimistic concurrency). */
+  version: number;
 }
 
 export interface AccessPolicies {

@@ -1,4 +1,4 @@
-import type { ServiceContext } from '../domain/context.js';
+import { type ServiceContext } from '../services/context.js';
 import { ForbiddenError } from '../domain/errors.js';
 import type { Principal } from '../http/principal.js';
 import type { Logger } from '../log.js';

@@ -6,6 +6,7 @@ import {
   InvalidInputError,
   NotFoundError,
   TooManyRequestsError,
+  UnavailableError,
   isDomainError,
   type DomainError,
   type DomainErrorCode,
@@ -26,6 +27,8 @@ const codes: Record<DomainErrorCode, ErrorCode> = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   PRECONDITION_FAILED: 'PRECONDITION_FAILED',
   TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
+  TOO_EXPENSIVE: 'BAD_USER_INPUT',
+  UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   FEATURE_DISABLED: 'FEATURE_DISABLED',
 };
 
@@ -51,7 +54,9 @@ export function domainExtensions(err: DomainError): Record<string, unknown> {
   if (err instanceof InvalidInputError && err.path !== undefined) extensions.path = err.path;
   if (err instanceof ImmutableFieldError) extensions.field = err.path;
   if (err instanceof NotFoundError) extensions.resource = err.resource;
-  if (err instanceof TooManyRequestsError) extensions.retryAfterSeconds = err.retryAfterSeconds;
+  if (err instanceof TooManyRequestsError || err instanceof UnavailableError) {
+    extensions.retryAfterSeconds = err.retryAfterSeconds;
+  }
   return extensions;
 }
 
@@ -59,9 +64,10 @@ export function domainExtensions(err: DomainError): Record<string, unknown> {
 export function toGraphQLError(err: DomainError): GraphQLError {
   const extensions = domainExtensions(err);
   if (err.code === 'UNAUTHENTICATED') extensions.http = { status: 401 };
-  if (err instanceof TooManyRequestsError) {
+  if (err instanceof TooManyRequestsError || err instanceof UnavailableError) {
     const retry = String(Math.max(1, Math.ceil(err.retryAfterSeconds)));
-    extensions.http = { status: 429, headers: new Map([['retry-after', retry]]) };
+    const status = err instanceof UnavailableError ? 503 : 429;
+    extensions.http = { status, headers: new Map([['retry-after', retry]]) };
   }
   return new GraphQLError(err.message, { extensions });
 }

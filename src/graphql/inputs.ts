@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../domain/errors.js';
+
 import type { GroupFilter, UserFilter, UserFilterField } from '../domain/filter.js';
 import type { CredentialKind, Email, PhoneNumber, RecordSource } from '../domain/types.js';
 import type { AccessRuleInput as ServiceAccessRuleInput } from '../services/access-policies.js';
@@ -91,20 +91,7 @@ export function accessRuleInput(input: AccessRuleInput): ServiceAccessRuleInput 
 
 export { presentKeys };
 
-/** Text search over names: contains, case-insensitive. */
-function searchFilter(search: string, fields: readonly string[]) {
-  const value = search.trim();
-  if (value.length > 256) throw new InvalidInputError('search has at most 256 characters', 'search');
-  return {
-    kind: 'or' as const,
-    filters: fields.map((field) => ({ kind: 'compare' as const, field, op: 'co' as const, value })),
-  };
-}
-
-export function userFilter(
-  f: InputMaybe<GqlUserFilter> | undefined,
-  search: InputMaybe<string> | undefined,
-): UserFilter | undefined {
+export function userFilter(f: InputMaybe<GqlUserFilter> | undefined): UserFilter | undefined {
   const parts: UserFilter[] = [];
   const eq = (field: UserFilterField, value: string | boolean) =>
     parts.push({ kind: 'compare', field, op: 'eq', value });
@@ -117,16 +104,10 @@ export function userFilter(
     if (f.source) eq('source', fromGqlSource[f.source]);
     if (f.memberOf) parts.push({ kind: 'memberOf', groupId: f.memberOf });
   }
-  if (search && search.trim()) {
-    parts.push(searchFilter(search, ['userName', 'displayName', 'givenName', 'familyName']) as UserFilter);
-  }
   return combine(parts);
 }
 
-export function groupFilter(
-  f: InputMaybe<GqlGroupFilter> | undefined,
-  search: InputMaybe<string> | undefined,
-): GroupFilter | undefined {
+export function groupFilter(f: InputMaybe<GqlGroupFilter> | undefined): GroupFilter | undefined {
   const parts: GroupFilter[] = [];
   if (f) {
     if (f.displayName) parts.push({ kind: 'compare', field: 'displayName', op: 'eq', value: f.displayName });
@@ -134,7 +115,6 @@ export function groupFilter(
     if (f.source) parts.push({ kind: 'compare', field: 'source', op: 'eq', value: fromGqlSource[f.source] });
     if (f.hasMember) parts.push({ kind: 'hasMember', userId: f.hasMember });
   }
-  if (search && search.trim()) parts.push(searchFilter(search, ['displayName']) as GroupFilter);
   return combine(parts);
 }
 

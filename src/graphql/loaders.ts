@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { ServiceContext } from '../domain/context.js';
+import { type ServiceContext } from '../services/context.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { AccessPolicies, Group, Membership, SsoConfiguration, Tenant, User } from '../domain/types.js';
 import { getAccessPolicies } from '../services/access-policies.js';

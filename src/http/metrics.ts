@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { createContext } from '../domain/context.js';
+import { createContext } from '../services/context.js';
 import { getTenant } from '../services/tenants.js';
 import { bearerToken } from './admin-token.js';
 

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
-import { createContext, type Actor, type ServiceContext, type Source } from '../domain/context.js';
+import { type Actor, type Source } from '../domain/context.js';
+import { createContext, type ServiceContext } from '../services/context.js';
 import type { User } from '../domain/types.js';
 
 /** Who is calling, as established by one of the authenticators. The tenant always comes from the credential. */

@@ -4,6 +4,7 @@ import {
   InvalidInputError,
   NotFoundError,
   TooManyRequestsError,
+  UnavailableError,
   isDomainError,
 } from '../domain/errors.js';
 import { urn } from './urns.js';
@@ -111,6 +112,13 @@ export function toScimError(err: unknown): ScimErrorResponse {
         // RFC 6750 §3: a bearer-protected resource names its scheme; no detail about which part failed.
         return response(401, 'authentication failed: a valid SCIM secret token is required', undefined, {
           'WWW-Authenticate': 'Bearer realm="scim"',
+        });
+      case 'TOO_EXPENSIVE':
+        // RFC 7644 §3.12: "tooMany" — the filter yields too many results (here: costs too much) to process
+        return response(400, err.message, 'tooMany');
+      case 'UNAVAILABLE':
+        return response(503, err.message, undefined, {
+          'Retry-After': String((err as UnavailableError).retryAfterSeconds),
         });
       case 'TOO_MANY_REQUESTS': {
         const retry = Math.max(1, Math.ceil((err as TooManyRequestsError).retryAfterSeconds));

@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { createContext } from '../domain/context.js';
+import { createContext } from '../services/context.js';
 import { FeatureDisabledError, UnauthenticatedError } from '../domain/errors.js';
 import type { HttpDeps, Mount } from '../http/app.js';
 import { bearerToken } from '../http/admin-token.js';

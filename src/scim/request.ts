@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { ServiceContext } from '../domain/context.js';
+import { type ServiceContext } from '../services/context.js';
 import type { ProvisioningLogEntry } from '../domain/types.js';
 import { invalidValue } from './errors.js';
 import { parseProjection, type Projection } from './projection.js';

@@ -1,6 +1,6 @@
-import type { ServiceContext, SignInFacts } from '../domain/context.js';
+import { type SignInFacts } from '../domain/context.js';
+import { type ServiceContext } from './context.js';
 import type { AccessPolicies, AccessRule, Group, User, Workspace } from '../domain/types.js';
-import { tenantRepositories } from '../db/repositories.js';
 
 export type { SignInFacts } from '../domain/context.js';
 
@@ -59,7 +59,7 @@ export async function directoryGroupObjectIds(
   ctx: ServiceContext,
   userId: string,
 ): Promise<Map<string, Group>> {
-  const repos = tenantRepositories(ctx.tenantId);
+  const repos = ctx.db;
   const groupIds = await repos.memberships.groupIdsOfUser(userId);
   const groups = await repos.groups.findByIds(groupIds);
   const byObjectId = new Map<string, Group>();
@@ -116,8 +116,7 @@ export async function decideWithRule(
   if (signIn?.tokenGroupIds) {
     const mine = new Set(signIn.tokenGroupIds.map((g) => g.toLowerCase()));
     grantingId = allowed.find((g) => mine.has(g));
-    if (grantingId)
-      grantingGroup = (await tenantRepositories(ctx.tenantId).groups.findByExternalIds([grantingId]))[0];
+    if (grantingId) grantingGroup = (await ctx.db.groups.findByExternalIds([grantingId]))[0];
   } else {
     const mine = await (opts.directoryGroups?.() ?? directoryGroupObjectIds(ctx, user.id));
     grantingId = allowed.find((g) => mine.has(g));

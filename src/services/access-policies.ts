@@ -1,7 +1,6 @@
-import type { ServiceContext } from '../domain/context.js';
+import { type ServiceContext } from './context.js';
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import type { AccessPolicies, AccessRule, Group } from '../domain/types.js';
-import { tenantRepositories } from '../db/repositories.js';
 import { recordAudit } from './audit.js';
 import { assertMayRead } from './read-policy.js';
 import { entraIds } from './validate.js';
@@ -10,7 +9,7 @@ import { entraIds } from './validate.js';
 export const defaultRule: AccessRule = { ssoEnabled: false, allowedGroupIds: [] };
 
 export async function getAccessPolicies(ctx: ServiceContext): Promise<AccessPolicies> {
-  const stored = await tenantRepositories(ctx.tenantId).accessPolicies.get();
+  const stored = await ctx.db.accessPolicies.get();
   return (
     stored ?? {
       tenantId: ctx.tenantId,
@@ -52,7 +51,7 @@ export async function normaliseRule(
   if (typeof next.ssoEnabled !== 'boolean')
     throw new InvalidInputError('ssoEnabled must be a boolean', 'ssoEnabled');
   if (next.ssoConfigurationId !== undefined) {
-    const found = await tenantRepositories(ctx.tenantId).ssoConfigurations.findById(next.ssoConfigurationId);
+    const found = await ctx.db.ssoConfigurations.findById(next.ssoConfigurationId);
     if (!found) throw new NotFoundError('SSO configuration', next.ssoConfigurationId);
   }
   if (next.ssoEnabled && next.ssoConfigurationId === undefined) {
@@ -70,7 +69,7 @@ export async function normaliseRule(
  */
 async function checkAllowedGroupIds(ctx: ServiceContext, ids: string[]): Promise<string[]> {
   if (ids.length === 0) return ids;
-  const groups = tenantRepositories(ctx.tenantId).groups;
+  const groups = ctx.db.groups;
   const carried = new Set((await groups.findByExternalIds(ids)).map((g) => g.externalId?.toLowerCase()));
   const unmatched = ids.filter((id) => !carried.has(id));
   if (unmatched.length === 0) return ids;
@@ -126,12 +125,9 @@ async function setPolicy(
 ): Promise<AccessPolicies> {
   const current = await getAccessPolicies(ctx);
   const rule = await normaliseRule(ctx, current[which], input);
-  const next: AccessPolicies = { ...current, [which]: rule, updatedAt: new Date() };
-  await tenantRepositories(ctx.tenantId).accessPolicies.put({
-    mainDashboard: next.mainDashboard,
-    workspaceDefaults: next.workspaceDefaults,
-    updatedAt: next.updatedAt,
-  });
+  const other = which === 'mainDashboard' ? 'workspaceDefaults' : 'mainDashboard';
+  // Only this rule is written: a concurrent change of the other rule is kept (issue 12: never a silent revert).
+  await ctx.db.accessPolicies.setRule(which, rule, current[other], new Date());
   recordAudit(ctx, `policy.${which}.set`, { type: 'accessPolicy', id: which }, { ...rule });
-  return next;
+  return getAccessPolicies(ctx);
 }

@@ -1,7 +1,6 @@
-import type { ServiceContext } from '../domain/context.js';
+import { type ServiceContext } from './context.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { AccessRule, User } from '../domain/types.js';
-import { tenantRepositories } from '../db/repositories.js';
 import {
   decideWithRule,
   type AccessDecision,
@@ -28,7 +27,7 @@ export async function effectiveRule(
   target: AccessTarget,
 ): Promise<{ rule: AccessRule; policy: AccessPolicySource }> {
   if (target.kind === 'WORKSPACE') {
-    const ws = await tenantRepositories(ctx.tenantId).workspaces.findById(target.workspaceId);
+    const ws = await ctx.db.workspaces.findById(target.workspaceId);
     if (!ws) throw new NotFoundError('workspace', target.workspaceId);
     if (ws.accessOverride) return { rule: ws.accessOverride, policy: 'WORKSPACE_OVERRIDE' };
     return { rule: (await getAccessPolicies(ctx)).workspaceDefaults, policy: 'WORKSPACE_DEFAULTS' };
@@ -71,7 +70,7 @@ export async function listEffectiveWorkspaceMembers(
   workspaceId: string,
   opts: { afterUserId?: string | undefined; limit: number },
 ): Promise<User[]> {
-  const repos = tenantRepositories(ctx.tenantId);
+  const repos = ctx.db;
   const ws = await repos.workspaces.findById(workspaceId);
   if (!ws) throw new NotFoundError('workspace', workspaceId);
   await assertMayReadWorkspace(ctx, ws, () => getAccessPolicies(ctx));

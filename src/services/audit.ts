@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { ServiceContext } from '../domain/context.js';
+import { type ServiceContext } from './context.js';
 import type { AuditEvent } from '../domain/types.js';
-import { globalRepositories, tenantRepositories } from '../db/repositories.js';
+import { logStorage } from '../db/storage.js';
 import { BatchWriter } from './batch-writer.js';
 
 /**
@@ -9,7 +9,7 @@ import { BatchWriter } from './batch-writer.js';
  * few milliseconds) so an audited write costs no extra database round trip of its own. `flushAudit` drains the
  * queue: reads of the log and shutdown call it.
  */
-const writer = new BatchWriter<AuditEvent>((events) => globalRepositories.insertAuditEvents(events));
+const writer = new BatchWriter<AuditEvent>((events) => logStorage.insertAuditEvents(events));
 
 export function recordAudit(
   ctx: ServiceContext,
@@ -41,7 +41,7 @@ export async function listAuditEvents(
   opts: { targetId?: string; limit?: number; before?: Date } = {},
 ): Promise<AuditEvent[]> {
   await writer.flush();
-  return tenantRepositories(ctx.tenantId).audit.list({ ...opts, limit: Math.min(opts.limit ?? 50, 500) });
+  return ctx.db.logs.auditEvents({ ...opts, limit: Math.min(opts.limit ?? 50, 500) });
 }
 
 export const auditWriter = writer;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { ServiceContext } from '../domain/context.js';
+import { type ServiceContext } from './context.js';
 import {
   FeatureDisabledError,
   InvalidInputError,
@@ -7,7 +7,7 @@ import {
   UnauthenticatedError,
 } from '../domain/errors.js';
 import type { Credential, CredentialKind, Tenant } from '../domain/types.js';
-import { globalRepositories, tenantRepositories } from '../db/repositories.js';
+import { tenantStorage, credentialLookup } from '../db/storage.js';
 import { recordAudit } from './audit.js';
 import { assertMayRead } from './read-policy.js';
 import { requiredText } from './validate.js';
@@ -62,7 +62,7 @@ export async function issueToken(
   }
   if (opts.label !== undefined) requiredText(opts.label, 'label', 100);
   const token = generateToken(kind);
-  const repos = tenantRepositories(ctx.tenantId);
+  const repos = ctx.db;
   const now = new Date();
   const credential = await repos.credentials.insert({
     id: randomUUID(),
@@ -110,7 +110,7 @@ export async function seedBootstrapToken(
   if (token.length < 16) throw new InvalidInputError('a token must have at least 16 characters', 'token');
   const hash = hashToken(token);
   const known = async (): Promise<BootstrapTokenOutcome | undefined> => {
-    const existing = await globalRepositories.credentials.findByHash(hash);
+    const existing = await credentialLookup.findByHash(hash);
     if (!existing) return undefined;
     if (existing.tenantId !== ctx.tenantId || existing.kind !== kind) {
       throw new InvalidInputError('this token cannot be used', 'token');
@@ -119,7 +119,7 @@ export async function seedBootstrapToken(
   };
   const before = await known();
   if (before) return before;
-  const repos = tenantRepositories(ctx.tenantId);
+  const repos = ctx.db;
   if ((await repos.credentials.list(kind)).length > 0) return 'ignored';
   const credential = { id: randomUUID(), kind, hash, label: 'bootstrap', createdAt: new Date() };
   try {
@@ -153,7 +153,7 @@ export async function listTokens(
   opts: { kind?: CredentialKind | undefined; includeRetired?: boolean | undefined } = {},
 ): Promise<TokenInfo[]> {
   assertMayRead(ctx, 'tokens');
-  const repo = tenantRepositories(ctx.tenantId).credentials;
+  const repo = ctx.db.credentials;
   const kinds: CredentialKind[] = opts.kind ? [opts.kind] : ['scim', 'admin'];
   const now = Date.now();
   const all = (await Promise.all(kinds.map((k) => repo.list(k)))).flat();
@@ -173,7 +173,7 @@ export async function revokeToken(ctx: ServiceContext, id: string): Promise<Toke
   const found = (await listTokens(ctx, { includeRetired: true })).find((c) => c.id === id);
   if (!found) throw new NotFoundError('token', id);
   const now = new Date();
-  await tenantRepositories(ctx.tenantId).credentials.expire(id, now);
+  await ctx.db.credentials.expire(id, now);
   invalidateCredentialCache();
   recordAudit(ctx, `credential.${found.kind}.revoke`, { type: 'credential', id });
   return found.live ? { ...found, expiresAt: now, live: false } : found;
@@ -211,8 +211,8 @@ export async function verifyToken(token: string, kind: CredentialKind): Promise<
   const now = Date.now();
   let hit = cache.get(hash);
   if (!hit || now - hit.at > cacheTtlMs) {
-    const stored = await globalRepositories.credentials.findByHash(hash);
-    const tenant = stored ? await globalRepositories.tenants.findById(stored.tenantId) : undefined;
+    const stored = await credentialLookup.findByHash(hash);
+    const tenant = stored ? await tenantStorage.findById(stored.tenantId) : undefined;
     if (!stored || !tenant || !constantTimeEqualHex(stored.hash, hash)) {
       cache.delete(hash);
       throw new UnauthenticatedError('invalid token');

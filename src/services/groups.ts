@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { recordSourceOf, type ServiceContext } from '../domain/context.js';
+import { recordSourceOf } from '../domain/context.js';
+import { type ServiceContext } from './context.js';
 import {
   ImmutableFieldError,
   InvalidInputError,
   NotFoundError,
-  PreconditionFailedError,
 } from '../domain/errors.js';
 import type { GroupFilter } from '../domain/filter.js';
 import type { Group, Membership, Page, User } from '../domain/types.js';
-import { tenantRepositories } from '../db/repositories.js';
 import { recordAudit } from './audit.js';
-import { offsetPage, pageOfAll } from './paging.js';
+import { changeVersioned } from './optimistic.js';
+import { offsetPage } from './paging.js';
 import { checkedGroupFilter } from './filters.js';
 import { assertMayReadGroup, assertMayReadUser, groupsMemberOf, mayReadGroup } from './read-policy.js';
-import { assertFitText, optionalText, requiredText } from './validate.js';
+import { assertFitText, optionalText, requiredText, searchTerm } from './validate.js';
 
 export interface GroupInput {
   displayName: string;
@@ -60,12 +60,20 @@ function memberIds(ids: readonly string[] | undefined, path: string): string[] {
   return [...new Set(ids)];
 }
 
-/** Throws unless every id is a user of this tenant. One database command for any number of ids. */
-async function assertUsersExist(ctx: ServiceContext, ids: string[]): Promise<void> {
-  const missing = await tenantRepositories(ctx.tenantId).users.missingIds(ids);
-  if (missing.length > 0) {
-    throw new InvalidInputError(`no user with id ${JSON.stringify(missing[0])}`, 'members');
-  }
+/**
+ * Throws unless every id is a user of this tenant (one database command for any number of ids). With `groupId`, a
+ * missing group answers "not found" before any complaint about its members.
+ */
+async function assertUsersExist(
+  ctx: ServiceContext,
+  groupId: string | undefined,
+  ids: string[],
+): Promise<void> {
+  const missing = await ctx.db.users.missingIds(ids);
+  if (missing.length === 0) return;
+  if (groupId !== undefined && !(await ctx.db.groups.findById(groupId)))
+    throw new NotFoundError('group', groupId);
+  throw new InvalidInputError(`no user with id ${JSON.stringify(missing[0])}`, 'members');
 }
 
 export async function createGroup(
@@ -74,9 +82,9 @@ export async function createGroup(
 ): Promise<Group> {
   const attrs = normalise(input);
   const members = memberIds(input.members, 'members');
-  await assertUsersExist(ctx, members);
+  await assertUsersExist(ctx, undefined, members);
   const now = new Date();
-  const repos = tenantRepositories(ctx.tenantId);
+  const repos = ctx.db;
   const group = await repos.groups.insert({
     id: randomUUID(),
     ...attrs,
@@ -96,7 +104,7 @@ export async function createGroup(
 }
 
 export async function getGroup(ctx: ServiceContext, id: string): Promise<Group> {
-  const g = await tenantRepositories(ctx.tenantId).groups.findById(id);
+  const g = await ctx.db.groups.findById(id);
   if (!g) throw new NotFoundError('group', id);
   return g;
 }
@@ -109,7 +117,7 @@ export async function readGroup(ctx: ServiceContext, id: string): Promise<Group>
 }
 
 export async function getGroupsByIds(ctx: ServiceContext, ids: readonly string[]): Promise<Group[]> {
-  return tenantRepositories(ctx.tenantId).groups.findByIds(ids);
+  return ctx.db.groups.findByIds(ids);
 }
 
 /** Groups whose externalId is one of these Entra group object IDs — those the reader may see (read-policy.ts). */
@@ -117,7 +125,7 @@ export async function getGroupsByExternalIds(
   ctx: ServiceContext,
   externalIds: readonly string[],
 ): Promise<Group[]> {
-  const groups = await tenantRepositories(ctx.tenantId).groups.findByExternalIds(externalIds);
+  const groups = await ctx.db.groups.findByExternalIds(externalIds);
   if (groupsMemberOf(ctx) === undefined) return groups;
   const visible = await Promise.all(groups.map((g) => mayReadGroup(ctx, g.id)));
   return groups.filter((_, i) => visible[i]);
@@ -127,38 +135,10 @@ export async function listGroups(
   ctx: ServiceContext,
   opts: { filter?: GroupFilter | undefined; skip: number; limit: number },
 ): Promise<Page<Group>> {
-  return offsetPage(tenantRepositories(ctx.tenantId).groups, {
+  return offsetPage(ctx.db.groups, {
     ...opts,
     filter: checkedGroupFilter(opts.filter),
   });
-}
-
-/**
- * listGroups as a search: the same results, with Entra's membership check `id eq G and hasMember U` read as the
- * membership by its id, then the group by its id — two top-level equalities (FerretDB's PostgreSQL backend pushes
- * them down; `$and` conditions are evaluated after reading the whole collection), whatever the sizes.
- */
-export async function searchGroups(
-  ctx: ServiceContext,
-  opts: { filter?: GroupFilter | undefined; skip: number; limit: number },
-): Promise<Page<Group>> {
-  const repos = tenantRepositories(ctx.tenantId);
-  const f = checkedGroupFilter(opts.filter);
-  const idEq = (x: GroupFilter | undefined) =>
-    x?.kind === 'compare' && x.field === 'id' && x.op === 'eq' && typeof x.value === 'string'
-      ? x.value
-      : undefined;
-  const one = (g: Group | undefined) => pageOfAll(g ? [g] : [], opts);
-  if (f?.kind === 'and' && f.filters.length === 2) {
-    const [a, b] = f.filters;
-    const groupId = idEq(a) ?? idEq(b);
-    const member = [a, b].find((x) => x?.kind === 'hasMember');
-    if (groupId !== undefined && member?.kind === 'hasMember') {
-      if (!(await repos.memberships.has(groupId, member.userId))) return one(undefined);
-      return one(await repos.groups.findById(groupId));
-    }
-  }
-  return listGroups(ctx, { ...opts, filter: f });
 }
 
 /** A reader's filter, narrowed to the groups they may see (read-policy.ts). */
@@ -169,19 +149,30 @@ function visibleGroups(ctx: ServiceContext, filter: GroupFilter | undefined): Gr
   return checkedGroupFilter(filter ? { kind: 'and', filters: [filter, mine] } : mine);
 }
 
+/** Keyset pages by displayName (GraphQL connections); `search` is a substring of the name. */
 export async function listGroupsAfter(
   ctx: ServiceContext,
-  opts: { filter?: GroupFilter | undefined; after?: { key: string; id: string } | undefined; limit: number },
+  opts: {
+    filter?: GroupFilter | undefined;
+    search?: string | undefined;
+    after?: { key: string; id: string } | undefined;
+    limit: number;
+  },
 ): Promise<Group[]> {
-  return tenantRepositories(ctx.tenantId).groups.list(visibleGroups(ctx, opts.filter), {
+  return ctx.db.groups.list(visibleGroups(ctx, opts.filter), {
     limit: opts.limit,
     after: opts.after,
     sort: 'name',
+    search: searchTerm(opts.search),
   });
 }
 
-export async function countGroups(ctx: ServiceContext, filter?: GroupFilter): Promise<number> {
-  return tenantRepositories(ctx.tenantId).groups.count(visibleGroups(ctx, filter));
+export async function countGroups(
+  ctx: ServiceContext,
+  filter?: GroupFilter,
+  search?: string,
+): Promise<number> {
+  return ctx.db.groups.count(visibleGroups(ctx, filter), searchTerm(search));
 }
 
 export function groupSortKey(g: Group): string {
@@ -189,37 +180,40 @@ export function groupSortKey(g: Group): string {
 }
 
 /**
- * Applies a change to a group. Everything is validated before anything is written (a failed change leaves the
- * group as it was). Member changes are membership inserts and deletes, never a rewrite of a member list: a
- * member-only change costs at most three database commands whatever its size (users check, group stamp, insert).
+ * Applies a change to a group. A refused change (400, 404) leaves the group and its members as they were. Member
+ * changes are membership inserts and deletes, never a rewrite of a member list.
+ *
+ * Adding members, the common change (Entra's member PATCH), costs three database commands whatever its size: the
+ * inserts, then the check that every added user exists, then the group's stamp (which finds a deleted group). Doing
+ * the checks after the inserts also catches a user or the group deleted meanwhile: what was inserted is removed again
+ * and the change refused. A delete racing the add removes the memberships after its record (deleteUser,
+ * deleteGroup), and the repair sweep (integrity.ts) removes whatever a race or a crash still left.
  */
 export async function changeGroup(ctx: ServiceContext, id: string, changes: GroupChanges): Promise<Group> {
-  const repos = tenantRepositories(ctx.tenantId);
   const add = memberIds(changes.addMembers, 'members');
   const remove = memberIds(changes.removeMembers, 'members');
   const replaceWith =
     changes.replaceMembers === undefined ? undefined : memberIds(changes.replaceMembers, 'members');
+  const setsAttributes = !!(changes.set || changes.replaceAttributes);
   const touchesMembers =
     add.length > 0 || remove.length > 0 || replaceWith !== undefined || !!changes.removeAllMembers;
+  const onlyAdds =
+    add.length > 0 &&
+    touchesMembers &&
+    !setsAttributes &&
+    remove.length === 0 &&
+    !replaceWith &&
+    !changes.removeAllMembers;
+  if (onlyAdds) return addMembersChecked(ctx, id, add);
 
-  try {
-    await assertUsersExist(ctx, [...new Set([...add, ...(replaceWith ?? [])])]);
-  } catch (err) {
-    // A missing group answers "not found" before any complaint about its members.
-    if (!(await repos.groups.findById(id))) throw new NotFoundError('group', id);
-    throw err;
-  }
-
+  const repos = ctx.db;
+  const adding = [...new Set([...add, ...(replaceWith ?? [])])];
+  await assertUsersExist(ctx, id, adding);
   let group: Group | undefined;
-  if (changes.set || changes.replaceAttributes) {
+  if (setsAttributes) {
     group = await setAttributes(ctx, id, changes.set ?? {}, !!changes.replaceAttributes, touchesMembers);
   } else if (touchesMembers) {
-    // The SCIM channel owns every group it may see; others must not change provisioned groups' members.
-    if (ctx.source !== 'scim') {
-      const current = await repos.groups.findById(id);
-      if (!current) throw new NotFoundError('group', id);
-      assertMayChange(ctx, current, ['members']);
-    }
+    await assertMayChangeMembers(ctx, id);
     group = await repos.groups.touch(id, new Date());
   } else {
     group = await repos.groups.findById(id);
@@ -227,7 +221,7 @@ export async function changeGroup(ctx: ServiceContext, id: string, changes: Grou
   if (!group) throw new NotFoundError('group', id);
 
   const now = new Date();
-  let added = 0;
+  const inserted: string[] = [];
   let removed = 0;
   if (changes.removeAllMembers) removed += await repos.memberships.removeAllOfGroup(id);
   if (replaceWith !== undefined) {
@@ -237,19 +231,58 @@ export async function changeGroup(ctx: ServiceContext, id: string, changes: Grou
       id,
       current.filter((u) => !keep.has(u)),
     );
-    added += await repos.memberships.add(id, replaceWith, now);
+    inserted.push(...(await repos.memberships.add(id, replaceWith, now)));
   }
   if (remove.length > 0) removed += await repos.memberships.remove(id, remove);
-  if (add.length > 0) added += await repos.memberships.add(id, add, now);
+  if (add.length > 0) inserted.push(...(await repos.memberships.add(id, add, now)));
+  if (inserted.length > 0) {
+    // a user deleted since the check: its membership goes again
+    const gone = await repos.users.missingIds(inserted);
+    await repos.memberships.remove(id, gone);
+  }
   if (touchesMembers) {
     recordAudit(
       ctx,
       'group.members',
       { type: 'group', id },
-      { added, removed, addRequested: add.length, removeRequested: remove.length },
+      { added: inserted.length, removed, addRequested: add.length, removeRequested: remove.length },
     );
   }
   return group;
+}
+
+/** The member add of changeGroup: inserts, then checks (see there). */
+async function addMembersChecked(ctx: ServiceContext, id: string, add: string[]): Promise<Group> {
+  const repos = ctx.db;
+  await assertMayChangeMembers(ctx, id);
+  const now = new Date();
+  const inserted = await repos.memberships.add(id, add, now);
+  const missing = await repos.users.missingIds(add);
+  if (missing.length > 0) {
+    await repos.memberships.remove(id, inserted);
+    if (!(await repos.groups.findById(id))) throw new NotFoundError('group', id);
+    throw new InvalidInputError(`no user with id ${JSON.stringify(missing[0])}`, 'members');
+  }
+  const group = await repos.groups.touch(id, now);
+  if (!group) {
+    await repos.memberships.remove(id, inserted);
+    throw new NotFoundError('group', id);
+  }
+  recordAudit(
+    ctx,
+    'group.members',
+    { type: 'group', id },
+    { added: inserted.length, removed: 0, addRequested: add.length, removeRequested: 0 },
+  );
+  return group;
+}
+
+/** The SCIM channel owns every group it may see; others must not change provisioned groups' members. */
+async function assertMayChangeMembers(ctx: ServiceContext, id: string): Promise<void> {
+  if (ctx.source === 'scim') return;
+  const current = await ctx.db.groups.findById(id);
+  if (!current) throw new NotFoundError('group', id);
+  assertMayChange(ctx, current, ['members']);
 }
 
 async function setAttributes(
@@ -259,31 +292,32 @@ async function setAttributes(
   replace: boolean,
   alsoMembers: boolean,
 ): Promise<Group> {
-  const repo = tenantRepositories(ctx.tenantId).groups;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await repo.findById(id);
-    if (!current) throw new NotFoundError('group', id);
-    const base: Partial<GroupInput> = replace ? { displayName: current.displayName } : { ...current };
-    const next = normalise({ ...base, ...set });
-    const changed = (['displayName', 'externalId'] as const).filter(
-      (k) => (current[k] ?? null) !== (next[k] ?? null),
+  let changed: ('displayName' | 'externalId')[] = [];
+  const { record } = await changeVersioned(
+    'group',
+    id,
+    () => ctx.db.groups.findById(id),
+    (current) => {
+      const base: Partial<GroupInput> = replace ? { displayName: current.displayName } : { ...current };
+      const next = normalise({ ...base, ...set });
+      changed = (['displayName', 'externalId'] as const).filter(
+        (k) => (current[k] ?? null) !== (next[k] ?? null),
+      );
+      assertMayChange(ctx, current, alsoMembers ? [...changed, 'members'] : changed);
+      if (changed.length === 0 && !alsoMembers) return undefined;
+      return { ...current, ...next, updatedAt: new Date() };
+    },
+    async (next, expected) => (await ctx.db.groups.replace(next, expected)) !== undefined,
+  );
+  if (changed.length > 0) {
+    recordAudit(
+      ctx,
+      'group.update',
+      { type: 'group', id },
+      Object.fromEntries(changed.map((k) => [k, record[k]])),
     );
-    assertMayChange(ctx, current, alsoMembers ? [...changed, 'members'] : changed);
-    if (changed.length === 0 && !alsoMembers) return current;
-    const updated: Group = { ...current, ...next, updatedAt: new Date(), version: current.version + 1 };
-    if (await repo.replace(updated, current.version)) {
-      if (changed.length > 0) {
-        recordAudit(
-          ctx,
-          'group.update',
-          { type: 'group', id },
-          Object.fromEntries(changed.map((k) => [k, updated[k]])),
-        );
-      }
-      return updated;
-    }
   }
-  throw new PreconditionFailedError('the group is being changed concurrently; try again');
+  return record;
 }
 
 export function addMembers(ctx: ServiceContext, groupId: string, userIds: readonly string[]): Promise<Group> {
@@ -299,10 +333,13 @@ export function removeMembers(
 }
 
 export async function deleteGroup(ctx: ServiceContext, id: string): Promise<void> {
-  const repos = tenantRepositories(ctx.tenantId);
+  const repos = ctx.db;
   const group = await repos.groups.findById(id);
   if (!group) throw new NotFoundError('group', id);
   assertMayChange(ctx, group, ['displayName']);
+  // recorded first: the repair sweep finishes a delete a crash interrupts, and removes memberships a concurrent
+  // member add writes after the ones below are gone
+  await repos.deletions.record('group', id, new Date());
   if (!(await repos.groups.delete(id))) throw new NotFoundError('group', id);
   await repos.memberships.removeAllOfGroup(id);
   recordAudit(ctx, 'group.delete', { type: 'group', id }, { displayName: group.displayName });
@@ -315,11 +352,11 @@ export async function listGroupMembers(
   opts: { afterUserId?: string | undefined; limit: number },
 ): Promise<Membership[]> {
   await assertMayReadGroup(ctx, groupId);
-  return tenantRepositories(ctx.tenantId).memberships.listByGroup(groupId, opts);
+  return ctx.db.memberships.listByGroup(groupId, opts);
 }
 
 export async function countGroupMembers(ctx: ServiceContext, groupId: string): Promise<number> {
-  return tenantRepositories(ctx.tenantId).memberships.countByGroup(groupId);
+  return ctx.db.memberships.countByGroup(groupId);
 }
 
 /** Member counts of several groups in one database command (for DataLoaders); absent = no members. */
@@ -327,7 +364,7 @@ export async function countMembersOfGroups(
   ctx: ServiceContext,
   groupIds: readonly string[],
 ): Promise<Map<string, number>> {
-  return tenantRepositories(ctx.tenantId).memberships.countByGroups(groupIds);
+  return ctx.db.memberships.countByGroups(groupIds);
 }
 
 export async function listUserGroupMemberships(
@@ -336,7 +373,7 @@ export async function listUserGroupMemberships(
   opts: { afterGroupId?: string | undefined; limit: number },
 ): Promise<Membership[]> {
   assertMayReadUser(ctx, userId, 'groups');
-  return tenantRepositories(ctx.tenantId).memberships.listByUser(userId, opts);
+  return ctx.db.memberships.listByUser(userId, opts);
 }
 
 /** Every membership of these users, in one query (for DataLoaders). */
@@ -345,11 +382,11 @@ export async function listMembershipsOfUsers(
   userIds: readonly string[],
 ): Promise<Membership[]> {
   for (const id of userIds) assertMayReadUser(ctx, id, 'groups');
-  return tenantRepositories(ctx.tenantId).memberships.listByUsers(userIds);
+  return ctx.db.memberships.listByUsers(userIds);
 }
 
 export async function isMember(ctx: ServiceContext, groupId: string, userId: string): Promise<boolean> {
-  return tenantRepositories(ctx.tenantId).memberships.has(groupId, userId);
+  return ctx.db.memberships.has(groupId, userId);
 }
 
 /** Members of a group with their user records (SCIM `members`), at most `limit`. */
@@ -358,7 +395,7 @@ export async function listGroupMemberUsers(
   groupId: string,
   limit: number,
 ): Promise<User[]> {
-  const repos = tenantRepositories(ctx.tenantId);
+  const repos = ctx.db;
   const ids = await repos.memberships.userIdsOfGroup(groupId, limit);
   return repos.users.findByIds(ids);
 }

@@ -18,8 +18,3 @@ export async function offsetPage<T, F>(
       : await repo.count(opts.filter);
   return { items, total };
 }
-
-/** The offset page of a list already complete in memory (a lookup's few matches), with the same rules. */
-export function pageOfAll<T>(all: readonly T[], opts: { skip: number; limit: number }): Page<T> {
-  return { items: all.slice(opts.skip, opts.skip + opts.limit), total: all.length };
-}

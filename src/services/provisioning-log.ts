@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { ServiceContext } from '../domain/context.js';
+import { type ServiceContext } from './context.js';
 import type { ProvisioningLogEntry, ProvisioningOutcome } from '../domain/types.js';
-import { globalRepositories, tenantRepositories } from '../db/repositories.js';
+import { logStorage } from '../db/storage.js';
 import { BatchWriter } from './batch-writer.js';
 import { assertMayRead } from './read-policy.js';
 
@@ -10,7 +10,7 @@ import { assertMayRead } from './read-policy.js';
  * log costs no round trip per request. Reads flush first, so a reader in this process sees every finished request.
  */
 const writer = new BatchWriter<ProvisioningLogEntry>((entries) =>
-  globalRepositories.insertProvisioningLog(entries),
+  logStorage.insertProvisioningEntries(entries),
 );
 
 export function recordProvisioning(
@@ -39,7 +39,7 @@ export async function listProvisioningLog(
   assertMayRead(ctx, 'provisioningLog');
   await writer.flush();
   const clean = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as typeof opts;
-  return tenantRepositories(ctx.tenantId).provisioningLog.list({
+  return ctx.db.logs.provisioningEntries({
     ...clean,
     limit: Math.min(opts.limit, 500),
   });

@@ -1,7 +1,6 @@
-import type { ServiceContext } from '../domain/context.js';
+import { type ServiceContext } from './context.js';
 import { ForbiddenError } from '../domain/errors.js';
 import type { AccessPolicies, Group, User, Workspace } from '../domain/types.js';
-import { tenantRepositories } from '../db/repositories.js';
 import { decideWithRule, directoryGroupObjectIds, effectiveWorkspaceRule } from './access-decision.js';
 
 /**
@@ -92,7 +91,7 @@ export function groupsMemberOf(ctx: ServiceContext): string | undefined {
 
 export async function mayReadGroup(ctx: ServiceContext, groupId: string): Promise<boolean> {
   const member = groupsMemberOf(ctx);
-  return member === undefined || tenantRepositories(ctx.tenantId).memberships.has(groupId, member);
+  return member === undefined || ctx.db.memberships.has(groupId, member);
 }
 
 export async function assertMayReadGroup(ctx: ServiceContext, groupId: string): Promise<void> {
@@ -112,9 +111,7 @@ export async function visibleWorkspaces(
 ): Promise<Workspace[]> {
   if (readsEverything(ctx) || all.length === 0) return [...all];
   const self = viewerId(ctx);
-  const viewer: User | undefined = self
-    ? await tenantRepositories(ctx.tenantId).users.findById(self)
-    : undefined;
+  const viewer: User | undefined = self ? await ctx.db.users.findById(self) : undefined;
   if (!viewer) return [];
   const current = await policies();
   let read: Promise<Map<string, Group>> | undefined;

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { ServiceContext } from '../domain/context.js';
+import { type ServiceContext } from './context.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors.js';
 import type { SsoConfiguration, SsoConfigurationKind } from '../domain/types.js';
-import { globalRepositories, tenantRepositories } from '../db/repositories.js';
+import { ssoConfigurationLookup } from '../db/storage.js';
 import { recordAudit } from './audit.js';
+import { changeVersioned } from './optimistic.js';
 import { getAccessPolicies } from './access-policies.js';
 import { assertMayRead } from './read-policy.js';
 import { entraId, entraIds, requiredText } from './validate.js';
@@ -22,7 +23,7 @@ export interface SsoConfigurationInput {
 
 function normalise(
   input: SsoConfigurationInput,
-): Omit<SsoConfiguration, 'id' | 'tenantId' | 'createdAt' | 'updatedAt'> {
+): Omit<SsoConfiguration, 'id' | 'tenantId' | 'createdAt' | 'updatedAt' | 'version'> {
   const name = requiredText(input.name, 'name', 200).trim();
   if (input.kind === 'ENTRA_SINGLE_TENANT') {
     if (input.allowedEntraTenantIds && input.allowedEntraTenantIds.length > 0) {
@@ -59,18 +60,19 @@ export async function createSsoConfiguration(
   input: SsoConfigurationInput,
 ): Promise<SsoConfiguration> {
   const now = new Date();
-  const c = await tenantRepositories(ctx.tenantId).ssoConfigurations.insert({
+  const c = await ctx.db.ssoConfigurations.insert({
     id: randomUUID(),
     ...normalise(input),
     createdAt: now,
     updatedAt: now,
+    version: 1,
   });
   recordAudit(ctx, 'sso.create', { type: 'ssoConfiguration', id: c.id }, { name: c.name, kind: c.kind });
   return c;
 }
 
 export async function getSsoConfiguration(ctx: ServiceContext, id: string): Promise<SsoConfiguration> {
-  const c = await tenantRepositories(ctx.tenantId).ssoConfigurations.findById(id);
+  const c = await ctx.db.ssoConfigurations.findById(id);
   if (!c) throw new NotFoundError('SSO configuration', id);
   return c;
 }
@@ -84,7 +86,7 @@ export async function readSsoConfiguration(ctx: ServiceContext, id: string): Pro
 /** The tenant's SSO configurations by name, for a reader: settings, for admins only (read-policy.ts). */
 export async function listSsoConfigurations(ctx: ServiceContext): Promise<SsoConfiguration[]> {
   assertMayRead(ctx, 'settings');
-  return tenantRepositories(ctx.tenantId).ssoConfigurations.list();
+  return ctx.db.ssoConfigurations.list();
 }
 
 export async function updateSsoConfiguration(
@@ -92,21 +94,25 @@ export async function updateSsoConfiguration(
   id: string,
   changes: Partial<SsoConfigurationInput>,
 ): Promise<SsoConfiguration> {
-  const current = await getSsoConfiguration(ctx, id);
-  const merged: SsoConfigurationInput = { ...current, ...changes };
-  if (changes.kind && changes.kind !== current.kind) {
-    // Switching kind drops the other kind's tenant settings unless given anew.
-    if (changes.kind === 'ENTRA_MULTI_TENANT' && changes.entraTenantId === undefined)
-      merged.entraTenantId = undefined;
-    if (changes.kind === 'ENTRA_SINGLE_TENANT' && changes.allowedEntraTenantIds === undefined)
-      merged.allowedEntraTenantIds = [];
-  }
-  const updated: SsoConfiguration = { ...current, ...normalise(merged), updatedAt: new Date() };
-  if (!(await tenantRepositories(ctx.tenantId).ssoConfigurations.replace(updated))) {
-    throw new NotFoundError('SSO configuration', id);
-  }
+  const { record } = await changeVersioned(
+    'SSO configuration',
+    id,
+    () => ctx.db.ssoConfigurations.findById(id),
+    (current) => {
+      const merged: SsoConfigurationInput = { ...current, ...changes };
+      if (changes.kind && changes.kind !== current.kind) {
+        // Switching kind drops the other kind's tenant settings unless given anew.
+        if (changes.kind === 'ENTRA_MULTI_TENANT' && changes.entraTenantId === undefined)
+          merged.entraTenantId = undefined;
+        if (changes.kind === 'ENTRA_SINGLE_TENANT' && changes.allowedEntraTenantIds === undefined)
+          merged.allowedEntraTenantIds = [];
+      }
+      return { ...current, ...normalise(merged), updatedAt: new Date() };
+    },
+    async (next, expected) => (await ctx.db.ssoConfigurations.replace(next, expected)) !== undefined,
+  );
   recordAudit(ctx, 'sso.update', { type: 'ssoConfiguration', id }, { ...changes });
-  return updated;
+  return record;
 }
 
 /** Refuses to delete a configuration that a policy or a workspace override still uses. */
@@ -123,10 +129,10 @@ export async function deleteSsoConfiguration(ctx: ServiceContext, id: string): P
       'this SSO configuration is in use by an access policy',
     );
   }
-  if (await tenantRepositories(ctx.tenantId).workspaces.anyUsesSsoConfiguration(id)) {
+  if (await ctx.db.workspaces.anyUsesSsoConfiguration(id)) {
     throw new ConflictError('SSO configuration', 'id', 'this SSO configuration is in use by a workspace');
   }
-  if (!(await tenantRepositories(ctx.tenantId).ssoConfigurations.delete(id))) {
+  if (!(await ctx.db.ssoConfigurations.delete(id))) {
     throw new NotFoundError('SSO configuration', id);
   }
   recordAudit(ctx, 'sso.delete', { type: 'ssoConfiguration', id });
@@ -147,7 +153,7 @@ export function acceptsEntraTenant(config: SsoConfiguration, entraTenantId: stri
 export async function findTenantsAcceptingEntraTenant(
   entraTenantId: string,
 ): Promise<{ tenantId: string; configurations: SsoConfiguration[] }[]> {
-  const found = await globalRepositories.ssoConfigurations.findAcceptingEntraTenant(entraTenantId);
+  const found = await ssoConfigurationLookup.findAcceptingEntraTenant(entraTenantId);
   const byTenant = new Map<string, SsoConfiguration[]>();
   for (const c of found) {
     if (!acceptsEntraTenant(c, entraTenantId)) continue;

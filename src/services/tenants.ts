@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createContext, type ServiceContext } from '../domain/context.js';
+import { createContext, type ServiceContext } from './context.js';
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import type { Tenant } from '../domain/types.js';
-import { globalRepositories } from '../db/repositories.js';
+import { tenantStorage } from '../db/storage.js';
 import { recordAudit } from './audit.js';
 import { invalidateCredentialCache } from './credentials.js';
 import { assertMayRead } from './read-policy.js';
@@ -21,7 +21,7 @@ export async function createTenant(
   const name = input.name?.trim() || slug;
   if (name.length > 200) throw new InvalidInputError('a tenant name has at most 200 characters', 'name');
   const now = new Date();
-  const tenant = await globalRepositories.tenants.insert({
+  const tenant = await tenantStorage.insert({
     id: randomUUID(),
     slug,
     name,
@@ -43,12 +43,12 @@ export async function createTenant(
 
 /** Returns the tenant, creating it when missing (bootstrap). */
 export async function ensureTenant(slug: string, source: ServiceContext['source']): Promise<Tenant> {
-  const found = await globalRepositories.tenants.findBySlug(slug);
+  const found = await tenantStorage.findBySlug(slug);
   if (found) return found;
   try {
     return await createTenant({ slug }, source);
   } catch (err) {
-    const raced = await globalRepositories.tenants.findBySlug(slug);
+    const raced = await tenantStorage.findBySlug(slug);
     if (raced) return raced;
     throw err;
   }
@@ -56,15 +56,13 @@ export async function ensureTenant(slug: string, source: ServiceContext['source'
 
 export async function getTenantBySlug(slug: string): Promise<Tenant> {
   const t =
-    typeof slug === 'string' && slugPattern.test(slug)
-      ? await globalRepositories.tenants.findBySlug(slug)
-      : undefined;
+    typeof slug === 'string' && slugPattern.test(slug) ? await tenantStorage.findBySlug(slug) : undefined;
   if (!t) throw new NotFoundError('tenant', slug);
   return t;
 }
 
 export async function getTenant(ctx: ServiceContext): Promise<Tenant> {
-  const t = await globalRepositories.tenants.findById(ctx.tenantId);
+  const t = await tenantStorage.findById(ctx.tenantId);
   if (!t) throw new NotFoundError('tenant');
   return t;
 }
@@ -76,12 +74,12 @@ export async function readScimSettings(ctx: ServiceContext): Promise<Tenant> {
 }
 
 export async function listTenants(): Promise<Tenant[]> {
-  return globalRepositories.tenants.list();
+  return tenantStorage.list();
 }
 
 /** "Enable user synchronization": when off, the tenant's SCIM endpoint refuses every request. */
 export async function setScimEnabled(ctx: ServiceContext, enabled: boolean): Promise<Tenant> {
-  const t = await globalRepositories.tenants.update(ctx.tenantId, {
+  const t = await tenantStorage.update(ctx.tenantId, {
     scimEnabled: enabled,
     updatedAt: new Date(),
   });

@@ -1,19 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { recordSourceOf, type ServiceContext } from '../domain/context.js';
+import { recordSourceOf } from '../domain/context.js';
+import { type ServiceContext } from './context.js';
 import {
   ImmutableFieldError,
   InvalidInputError,
   NotFoundError,
   PreconditionFailedError,
 } from '../domain/errors.js';
-import type { Filter, UserFilter } from '../domain/filter.js';
+import type { UserFilter } from '../domain/filter.js';
 import type { Email, Page, PhoneNumber, User } from '../domain/types.js';
-import { tenantRepositories } from '../db/repositories.js';
 import { recordAudit } from './audit.js';
+import { changeVersioned } from './optimistic.js';
 import { checkedUserFilter } from './filters.js';
-import { offsetPage, pageOfAll } from './paging.js';
+import { offsetPage } from './paging.js';
 import { assertMayLookUpUser, assertMayRead, assertMayReadUser } from './read-policy.js';
-import { entraId, multiValued, optionalBoolean, optionalText, requiredText } from './validate.js';
+import { entraId, multiValued, optionalBoolean, optionalText, requiredText, searchTerm } from './validate.js';
 
 /** What a writer may set on a user (directory words). */
 export interface UserInput {
@@ -66,7 +67,7 @@ function normalise(
 
 export async function createUser(ctx: ServiceContext, input: UserInput): Promise<User> {
   const now = new Date();
-  const user = await tenantRepositories(ctx.tenantId).users.insert({
+  const user = await ctx.db.users.insert({
     id: randomUUID(),
     ...normalise(input),
     source: recordSourceOf(ctx),
@@ -84,7 +85,7 @@ export async function createUser(ctx: ServiceContext, input: UserInput): Promise
 }
 
 export async function getUser(ctx: ServiceContext, id: string): Promise<User> {
-  const user = await tenantRepositories(ctx.tenantId).users.findById(id);
+  const user = await ctx.db.users.findById(id);
   if (!user) throw new NotFoundError('user', id);
   return user;
 }
@@ -106,15 +107,15 @@ export function readUserField<K extends 'phoneNumbers' | 'externalId' | 'entraOb
 }
 
 export async function getUsersByIds(ctx: ServiceContext, ids: readonly string[]): Promise<User[]> {
-  return tenantRepositories(ctx.tenantId).users.findByIds(ids);
+  return ctx.db.users.findByIds(ids);
 }
 
 export async function findUserByUserName(ctx: ServiceContext, userName: string): Promise<User | undefined> {
-  return tenantRepositories(ctx.tenantId).users.findByUserName(userName);
+  return ctx.db.users.findByUserName(userName);
 }
 
 export async function findUserByEntraObjectId(ctx: ServiceContext, oid: string): Promise<User | undefined> {
-  return tenantRepositories(ctx.tenantId).users.findByEntraObjectId(oid);
+  return ctx.db.users.findByEntraObjectId(oid);
 }
 
 /**
@@ -125,112 +126,34 @@ export async function listUsers(
   ctx: ServiceContext,
   opts: { filter?: UserFilter | undefined; skip: number; limit: number },
 ): Promise<Page<User>> {
-  return offsetPage(tenantRepositories(ctx.tenantId).users, {
+  return offsetPage(ctx.db.users, {
     ...opts,
     filter: checkedUserFilter(opts.filter),
   });
 }
 
-/** An entry condition (value path) may match at most this many users. */
-export const maxEntryMatches = 1000;
-
-/**
- * listUsers as a search: the same results, cheaper on FerretDB. Lookups by userName, id or externalId read by
- * top-level equality (FerretDB's PostgreSQL backend pushes it down). Filters that test e-mail or phone entries
- * (value paths such as SCIM's `emails[type eq "work"].value eq "…"`) are exact on every database (FerretDB v1
- * cannot match inside arrays of documents; see users.withEntry): a filter that is one entry condition costs one
- * query; in a larger filter each entry condition is first resolved to the ids of the users it matches (one query
- * each), and the rest of the filter is used as is. Other filters cost what listUsers costs. An entry condition that
- * matches more than `maxEntryMatches` users is refused as too broad.
- */
-export async function searchUsers(
-  ctx: ServiceContext,
-  opts: { filter?: UserFilter | undefined; skip: number; limit: number },
-): Promise<Page<User>> {
-  const repo = tenantRepositories(ctx.tenantId).users;
-  const f = checkedUserFilter(opts.filter);
-  // Plain lookups (userName, id, externalId eq) need nothing special: storage keeps them top-level equalities,
-  // which a database that pushes equality down answers without a scan.
-  if (!f || !hasEntryCondition(f)) return listUsers(ctx, { ...opts, filter: f });
-  const matching = async (f: Extract<UserFilter, { kind: 'element' | 'compare' }>): Promise<User[]> => {
-    // A comparison on a multi-valued field applies to its entries' values.
-    const entry: Filter<string> =
-      f.kind === 'element' ? f.filter : { kind: 'compare', field: 'value', op: f.op, value: f.value };
-    const { users, complete } = await repo.withEntry(f.field, entry, maxEntryMatches);
-    if (!complete) {
-      throw new InvalidInputError(
-        `the condition on ${f.field} matches too many users (more than ${maxEntryMatches}); narrow it`,
-        f.field,
-      );
-    }
-    return users;
-  };
-  const top = f;
-  if ((top.kind === 'element' || top.kind === 'compare') && isEntryField(top.field)) {
-    return pageOfAll(await matching(top), opts);
-  }
-  const resolve = async (f: UserFilter): Promise<UserFilter> => {
-    switch (f.kind) {
-      case 'and':
-      case 'or':
-        return { kind: f.kind, filters: await Promise.all(f.filters.map(resolve)) };
-      case 'not':
-        return { kind: 'not', filter: await resolve(f.filter) };
-      case 'element':
-      case 'compare': {
-        if (!isEntryField(f.field)) return f;
-        const ids = (await matching(f)).map((u) => u.id);
-        // No match: `id eq null` matches no user.
-        if (ids.length === 0) return { kind: 'compare', field: 'id', op: 'eq', value: null };
-        return {
-          kind: 'or',
-          filters: ids.map((id) => ({ kind: 'compare', field: 'id', op: 'eq', value: id })),
-        };
-      }
-      default:
-        return f;
-    }
-  };
-  return listUsers(ctx, { ...opts, filter: await resolve(top) });
-}
-
-const entryFields: readonly string[] = ['emails', 'phoneNumbers'];
-
-function isEntryField(field: string): boolean {
-  return entryFields.includes(field);
-}
-
-function hasEntryCondition(f: UserFilter): boolean {
-  switch (f.kind) {
-    case 'and':
-    case 'or':
-      return f.filters.some(hasEntryCondition);
-    case 'not':
-      return hasEntryCondition(f.filter);
-    case 'element':
-    case 'compare':
-      return isEntryField(f.field);
-    default:
-      return false;
-  }
-}
-
-/** Keyset pages by userName (GraphQL connections). */
+/** Keyset pages by userName (GraphQL connections); `search` is a substring of any of the user's names. */
 export async function listUsersAfter(
   ctx: ServiceContext,
-  opts: { filter?: UserFilter | undefined; after?: { key: string; id: string } | undefined; limit: number },
+  opts: {
+    filter?: UserFilter | undefined;
+    search?: string | undefined;
+    after?: { key: string; id: string } | undefined;
+    limit: number;
+  },
 ): Promise<User[]> {
   assertMayRead(ctx, 'people');
-  return tenantRepositories(ctx.tenantId).users.list(checkedUserFilter(opts.filter), {
+  return ctx.db.users.list(checkedUserFilter(opts.filter), {
     limit: opts.limit,
     after: opts.after,
     sort: 'name',
+    search: searchTerm(opts.search),
   });
 }
 
-export async function countUsers(ctx: ServiceContext, filter?: UserFilter): Promise<number> {
+export async function countUsers(ctx: ServiceContext, filter?: UserFilter, search?: string): Promise<number> {
   assertMayRead(ctx, 'people');
-  return tenantRepositories(ctx.tenantId).users.count(checkedUserFilter(filter));
+  return ctx.db.users.count(checkedUserFilter(filter), searchTerm(search));
 }
 
 /** Sort key used by listUsersAfter cursors. */
@@ -250,41 +173,39 @@ export async function modifyUser(
   mutate: (current: User) => UserChanges,
   opts: { replace?: boolean; expectedVersion?: number } = {},
 ): Promise<User> {
-  const repo = tenantRepositories(ctx.tenantId).users;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await repo.findById(id);
-    if (!current) throw new NotFoundError('user', id);
-    if (opts.expectedVersion !== undefined && current.version !== opts.expectedVersion) {
-      throw new PreconditionFailedError('the user was changed by someone else');
-    }
-    const changes = mutate(current);
-    const base: UserInput = opts.replace
-      ? { userName: current.userName, entraObjectId: current.entraObjectId }
-      : { ...current };
-    const next = {
-      ...normalise({ ...base, ...changes }),
-      active: nextActive(current, changes, !!opts.replace),
-    };
-    const changed = diff(current, next);
-    assertMayChange(ctx, current, changed);
-    if (changed.length === 0) return current;
-    const updated: User = {
-      ...current,
-      ...next,
-      updatedAt: new Date(),
-      version: current.version + 1,
-    };
-    if (await repo.replace(updated, current.version)) {
-      recordAudit(
-        ctx,
-        'user.update',
-        { type: 'user', id },
-        Object.fromEntries(changed.map((k) => [k, updated[k]])),
-      );
-      return updated;
-    }
+  let changed: (keyof User)[] = [];
+  const { record } = await changeVersioned(
+    'user',
+    id,
+    () => ctx.db.users.findById(id),
+    (current) => {
+      if (opts.expectedVersion !== undefined && current.version !== opts.expectedVersion) {
+        throw new PreconditionFailedError('the user was changed by someone else');
+      }
+      const changes = mutate(current);
+      const base: UserInput = opts.replace
+        ? { userName: current.userName, entraObjectId: current.entraObjectId }
+        : { ...current };
+      const next = {
+        ...normalise({ ...base, ...changes }),
+        active: nextActive(current, changes, !!opts.replace),
+      };
+      changed = diff(current, next);
+      assertMayChange(ctx, current, changed);
+      if (changed.length === 0) return undefined;
+      return { ...current, ...next, updatedAt: new Date() };
+    },
+    async (next, expected) => (await ctx.db.users.replace(next, expected)) !== undefined,
+  );
+  if (changed.length > 0) {
+    recordAudit(
+      ctx,
+      'user.update',
+      { type: 'user', id },
+      Object.fromEntries(changed.map((k) => [k, record[k]])),
+    );
   }
-  throw new PreconditionFailedError('the user is being changed concurrently; try again');
+  return record;
 }
 
 /**
@@ -311,10 +232,13 @@ export function updateUser(ctx: ServiceContext, id: string, changes: UserChanges
 }
 
 export async function deleteUser(ctx: ServiceContext, id: string): Promise<void> {
-  const repos = tenantRepositories(ctx.tenantId);
+  const repos = ctx.db;
   const user = await repos.users.findById(id);
   if (!user) throw new NotFoundError('user', id);
   assertMayChange(ctx, user, ['userName']);
+  // recorded first: the repair sweep finishes a delete a crash interrupts, and removes memberships a concurrent
+  // member add writes after the ones below are gone
+  await repos.deletions.record('user', id, new Date());
   if (!(await repos.users.delete(id))) throw new NotFoundError('user', id);
   await repos.memberships.removeAllOfUser(id);
   recordAudit(ctx, 'user.delete', { type: 'user', id }, { userName: user.userName });
@@ -353,7 +277,7 @@ export async function linkEntraUser(
   ctx: ServiceContext,
   signIn: { objectId: string; userNames: readonly (string | undefined)[] },
 ): Promise<User | undefined> {
-  const repo = tenantRepositories(ctx.tenantId).users;
+  const repo = ctx.db.users;
   const oid = entraId(signIn.objectId, 'oid');
   const byObjectId = await repo.findByEntraObjectId(oid);
   if (byObjectId) return byObjectId;

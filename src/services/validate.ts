@@ -120,3 +120,12 @@ export function entraIds(values: unknown, path: string): string[] {
   if (values.length > 500) throw new InvalidInputError(`${path} has at most 500 entries`, path);
   return [...new Set(values.map((v) => entraId(v, path)))];
 }
+
+/** A search term (a substring of names): trimmed, at most 256 characters, fit to store. Empty means no search. */
+export function searchTerm(value: string | null | undefined): string | undefined {
+  const term = value?.trim();
+  if (!term) return undefined;
+  if (term.length > 256) throw new InvalidInputError('search has at most 256 characters', 'search');
+  assertFitText(term, 'search');
+  return term;
+}

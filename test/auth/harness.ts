@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseConfig, type Config } from '../../src/config.js';
-import type { ServiceContext } from '../../src/domain/context.js';
+import { type ServiceContext } from '../../src/services/context.js';
 import type { SsoConfiguration, Tenant, User } from '../../src/domain/types.js';
 import { createLogger } from '../../src/log.js';
 import { buildApp } from '../../src/server.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createContext } from '../../src/domain/context.js';
+import { createContext } from '../../src/services/context.js';
 import { UnauthenticatedError } from '../../src/domain/errors.js';
 import { verifyToken } from '../../src/services/credentials.js';
 import { recordProvisioning } from '../../src/services/provisioning-log.js';

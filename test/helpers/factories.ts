@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createContext, type Actor, type ServiceContext, type Source } from '../../src/domain/context.js';
+import { type Actor, type Source } from '../../src/domain/context.js';
+import { createContext, type ServiceContext } from '../../src/services/context.js';
 import type { Tenant } from '../../src/domain/types.js';
 import { issueToken } from '../../src/services/credentials.js';
 import { createTenant } from '../../src/services/tenants.js';

@@ -35,14 +35,15 @@ export async function users(
 ): Promise<UserConnectionParent> {
   const size = pageSize(args.first);
   const after = keysetAfter(args.after);
-  const filter = userFilter(args.filter, args.search);
-  const rows = size === 0 ? [] : await listUsersAfter(c.service, { filter, after, limit: size + 1 });
+  const filter = userFilter(args.filter);
+  const search = args.search ?? undefined;
+  const rows = size === 0 ? [] : await listUsersAfter(c.service, { filter, search, after, limit: size + 1 });
   for (const u of rows) c.loaders.user.prime(u.id, u);
   return connection(
     rows,
     size,
     (u: User) => ({ cursor: encodeCursor([userSortKey(u), u.id]), node: u }),
-    () => countUsers(c.service, filter),
+    () => countUsers(c.service, filter, search),
   );
 }
 
@@ -52,14 +53,15 @@ export async function groups(
 ): Promise<GroupConnectionParent> {
   const size = pageSize(args.first);
   const after = keysetAfter(args.after);
-  const filter = groupFilter(args.filter, args.search);
-  const rows = size === 0 ? [] : await listGroupsAfter(c.service, { filter, after, limit: size + 1 });
+  const filter = groupFilter(args.filter);
+  const search = args.search ?? undefined;
+  const rows = size === 0 ? [] : await listGroupsAfter(c.service, { filter, search, after, limit: size + 1 });
   for (const g of rows) c.loaders.group.prime(g.id, g);
   return connection(
     rows,
     size,
     (g: Group) => ({ cursor: encodeCursor([groupSortKey(g), g.id]), node: g }),
-    () => countGroups(c.service, filter),
+    () => countGroups(c.service, filter, search),
   );
 }
 

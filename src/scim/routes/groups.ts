@@ -1,5 +1,5 @@
 import express, { type Request, type Response } from 'express';
-import type { ServiceContext } from '../../domain/context.js';
+import { type ServiceContext } from '../../services/context.js';
 import type { Group } from '../../domain/types.js';
 import type { GroupChanges } from '../../services/groups.js';
 import {
@@ -8,7 +8,7 @@ import {
   deleteGroup,
   getGroup,
   listGroupMemberUsers,
-  searchGroups,
+  listGroups,
 } from '../../services/groups.js';
 import { groupPatchStatus } from '../entra-quirks.js';
 import { parseGroupFilter } from '../filter.js';
@@ -37,7 +37,7 @@ export function groupsRouter(maxPageSize: number): express.Router {
     const proj = parseProjection(params.attributes, params.excludedattributes, 'Group');
     const filter = params.filter === undefined ? undefined : parseGroupFilter(params.filter);
     const found = await asFilterError(() =>
-      searchGroups(ctx, { filter, skip: page.startIndex - 1, limit: page.count }),
+      listGroups(ctx, { filter, skip: page.startIndex - 1, limit: page.count }),
     );
     if (found.items.length === 1) tag(res, 'Query', 'Group', { groupId: found.items[0]!.id });
     const resources = await Promise.all(

@@ -1,6 +1,6 @@
 import express, { type Request, type Response } from 'express';
 import type { User } from '../../domain/types.js';
-import { createUser, deleteUser, getUser, modifyUser, searchUsers } from '../../services/users.js';
+import { createUser, deleteUser, getUser, listUsers, modifyUser } from '../../services/users.js';
 import { parseUserFilter } from '../filter.js';
 import { userInputFromResource } from '../input.js';
 import { listResponse, pageFrom } from '../list.js';
@@ -21,7 +21,7 @@ export function usersRouter(maxPageSize: number): express.Router {
     const proj = parseProjection(params.attributes, params.excludedattributes, 'User');
     const filter = params.filter === undefined ? undefined : parseUserFilter(params.filter);
     const found = await asFilterError(() =>
-      searchUsers(ctx, { filter, skip: page.startIndex - 1, limit: page.count }),
+      listUsers(ctx, { filter, skip: page.startIndex - 1, limit: page.count }),
     );
     if (found.items.length === 1) tag(res, 'Query', 'User', { userId: found.items[0]!.id });
     const resources = found.items.map((u) => project(presentUser(u, base), proj));

@@ -114,6 +114,13 @@ func (e *DuplicateKeyError) Error() string {
 // Unwrap returns the cause.
 func (e *DuplicateKeyError) Unwrap() error { return e.Cause }
 
+// IsDuplicateKey tells whether err, anywhere in its chain, is an ErrorCodeInsertDuplicateID error (ErrorCodeIs
+// looks at err itself only).
+func IsDuplicateKey(err error) bool {
+	var be *Error
+	return errors.As(err, &be) && be.code == ErrorCodeInsertDuplicateID
+}
+
 // DuplicateKeyIndex returns the index named by a duplicate key error, or "".
 func DuplicateKeyIndex(err error) string {
 	var be *Error

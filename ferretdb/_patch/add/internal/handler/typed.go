@@ -422,7 +422,7 @@ func writeErrorOf(err error, index int, db, coll string) (we *writeError, ok boo
 	var ve *backends.ValidationError
 
 	switch {
-	case backends.ErrorCodeIs(err, backends.ErrorCodeInsertDuplicateID):
+	case backends.IsDuplicateKey(err):
 		return &writeError{index, handlererrors.ErrDuplicateKeyInsert, duplicateKeyMessage(err, db, coll)}, true
 	case errors.As(err, &ve):
 		return &writeError{index, handlererrors.ErrDocumentValidationFailure, "Document failed validation"}, true
@@ -452,7 +452,7 @@ func typedUpdateError(db, coll, command string, err error) error {
 	var ve *backends.ValidationError
 
 	switch {
-	case backends.ErrorCodeIs(err, backends.ErrorCodeInsertDuplicateID):
+	case backends.IsDuplicateKey(err):
 		return common.NewUpdateError(handlererrors.ErrDuplicateKeyInsert, duplicateKeyMessage(err, db, coll), command)
 	case errors.As(err, &ve):
 		return common.NewUpdateError(handlererrors.ErrDocumentValidationFailure, "Document failed validation", command)

@@ -82,7 +82,7 @@ func UpdateStatement(ctx context.Context, c backends.Collection, cmd string, que
 		none.Close()
 
 		if err != nil {
-			if backends.ErrorCodeIs(err, backends.ErrorCodeInsertDuplicateID) && attempt < 3 {
+			if backends.IsDuplicateKey(err) && attempt < 3 {
 				// inserted by someone else meanwhile: the statement now matches it
 				continue
 			}

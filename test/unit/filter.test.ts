@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { InvalidInputError } from '../../src/domain/errors.js';
-import { userFields } from '../../src/db/repositories.js';
-import { toMongoFilter } from '../../src/db/query.js';
+import { toMongoFilter } from '../../src/db/filter.js';
+import { groupFields } from '../../src/db/groups.js';
+import { userFields } from '../../src/db/users.js';
 
 describe('filter → database query (allow-list)', () => {
   it('compares userName on its lower-case copy', () => {
@@ -21,12 +22,27 @@ describe('filter → database query (allow-list)', () => {
     ).to.deep.equal({ emails: { $elemMatch: { value: { $regex: 'X\\.com', $options: 'i' } } } });
   });
 
-  it('escapes regex metacharacters and anchors sw/ew', () => {
+  it('compares case-insensitive names on their lower-case copies, substrings also on the search text', () => {
     expect(
-      toMongoFilter({ kind: 'compare', field: 'givenName', op: 'sw', value: 'a.b*' }, userFields),
+      toMongoFilter({ kind: 'compare', field: 'givenName', op: 'sw', value: 'A.b*' }, userFields),
     ).to.deep.equal({
-      givenName: { $regex: '^a\\.b\\*', $options: 'i' },
+      givenNameLower: { $regex: '^a\\.b\\*' },
+      searchText: { $regex: 'a\\.b\\*' },
     });
+    expect(
+      toMongoFilter({ kind: 'compare', field: 'displayName', op: 'gt', value: 'M' }, userFields),
+    ).to.deep.equal({ displayNameLower: { $gt: 'm' } });
+    // department keeps a lower-case copy but is no name: no search text condition
+    expect(
+      toMongoFilter({ kind: 'compare', field: 'department', op: 'co', value: 'Sales' }, userFields),
+    ).to.deep.equal({ departmentLower: { $regex: 'sales' } });
+    // a group's lower-case name has its own substring index
+    expect(
+      toMongoFilter({ kind: 'compare', field: 'displayName', op: 'ew', value: 'Team' }, groupFields),
+    ).to.deep.equal({ displayNameLower: { $regex: 'team$' } });
+  });
+
+  it('escapes regex metacharacters and anchors sw/ew', () => {
     expect(
       toMongoFilter({ kind: 'compare', field: 'externalId', op: 'ew', value: '(x)' }, userFields),
     ).to.deep.equal({
@@ -73,7 +89,7 @@ describe('filter → database query (allow-list)', () => {
   });
 
   it('refuses fields outside the allow-list, including prototype keys', () => {
-    for (const field of ['password', '__proto__', 'constructor', 'tenantId', 'userNameLower']) {
+    for (const field of ['password', '__proto__', 'constructor', 'tenantId', 'userNameLower', 'searchText']) {
       expect(() => toMongoFilter({ kind: 'compare', field, op: 'eq', value: 'x' }, userFields)).to.throw(
         InvalidInputError,
       );

@@ -1,11 +1,18 @@
-type Q = Record<string, unknown>; // a database filter document
 import { InvalidInputError } from '../domain/errors.js';
 import type { CompareOp, Filter, FilterValue } from '../domain/filter.js';
 
+type Q = Record<string, unknown>; // a database filter document
+
 /**
  * Translates the protocol-neutral Filter into a database query through an allow-list: a field that is not in the
- * table is an error, never passed through. Case-insensitive fields with a stored lower-case copy compare on that
- * copy (index-friendly); other case-insensitive strings use an anchored, escaped, case-insensitive regex.
+ * table is an error, never passed through.
+ *
+ * Case-insensitive strings compare their stored lower-case copy with the lower-cased value (the directory's one
+ * definition of "case-insensitive": JavaScript's toLowerCase on both sides), so equalities, ranges and sorts are read
+ * from one ordinary index on every database. Substring conditions (co, sw, ew) are literal, escaped regular
+ * expressions on that copy; where the resource keeps a search text (every name, lower-cased, in one field with a
+ * substring index on the embedded database) the same substring is also required of it — implied by the condition, so
+ * the answer is the same, but the search text's index finds the candidates.
  */
 export interface FieldSpec {
   /** Storage path. */
@@ -13,8 +20,10 @@ export interface FieldSpec {
   type: 'string' | 'boolean' | 'date' | 'multi';
   /** Compare case-insensitively (RFC 7643 caseExact=false). */
   caseInsensitive?: boolean;
-  /** Storage path of a lower-case copy to compare on instead (for caseInsensitive strings). */
+  /** Storage path of the lower-case copy (case-insensitive strings). */
   lowerPath?: string;
+  /** Storage path of the resource's search text, which holds the lower-case copy (substring conditions). */
+  searchPath?: string;
   /** Sub-field specs for multi-valued fields. */
   sub?: Record<string, FieldSpec>;
   /** Multi-valued fields: top-level path of the lower-case copies of the entries' values (for `eq`). */
@@ -27,6 +36,10 @@ export function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/**
+ * `resolve` turns filters that are not plain conditions on fields (membership, value paths) into a query first;
+ * anything it leaves is translated here.
+ */
 export function toMongoFilter(
   filter: Filter,
   table: FieldTable,
@@ -60,7 +73,7 @@ export function toMongoFilter(
   }
 }
 
-function lookup(table: FieldTable, field: string): FieldSpec {
+export function lookup(table: FieldTable, field: string): FieldSpec {
   const spec = Object.hasOwn(table, field) ? table[field] : undefined;
   if (!spec) throw new InvalidInputError(`filtering on ${field} is not supported`, field);
   return spec;
@@ -68,7 +81,7 @@ function lookup(table: FieldTable, field: string): FieldSpec {
 
 /**
  * `{emailsLower: "x"}` for "some entry's value equals x" (case-insensitively) when the field keeps lower-case copies
- * of its values: a top-level equality (an index on MongoDB, pushed down by FerretDB) instead of a match inside entries.
+ * of its values: one array-contains condition instead of a match inside entries.
  */
 export function valuesLowerEquality(spec: FieldSpec, op: CompareOp, raw: FilterValue): Q | undefined {
   if (op !== 'eq' || typeof raw !== 'string' || !spec.valuesLowerPath || !spec.sub?.value?.caseInsensitive) {
@@ -76,6 +89,8 @@ export function valuesLowerEquality(spec: FieldSpec, op: CompareOp, raw: FilterV
   }
   return { [spec.valuesLowerPath]: raw.toLowerCase() };
 }
+
+const rangeOps = { gt: '$gt', ge: '$gte', lt: '$lt', le: '$lte' } as const;
 
 function compare(spec: FieldSpec, op: CompareOp, raw: FilterValue): Q {
   if (spec.type === 'multi') {
@@ -95,7 +110,7 @@ function compare(spec: FieldSpec, op: CompareOp, raw: FilterValue): Q {
   if (spec.type === 'date') {
     const d = raw instanceof Date ? raw : typeof raw === 'string' ? new Date(raw) : undefined;
     if (!d || Number.isNaN(d.getTime())) throw new InvalidInputError(`${spec.path} needs a date-time value`);
-    const mongoOp = { eq: '$eq', ne: '$ne', gt: '$gt', ge: '$gte', lt: '$lt', le: '$lte' }[op as string];
+    const mongoOp = { eq: '$eq', ne: '$ne', ...rangeOps }[op as string];
     if (!mongoOp) throw new InvalidInputError(`operator ${op} is not supported on dates`);
     return { [spec.path]: { [mongoOp]: d } };
   }
@@ -106,29 +121,30 @@ function compare(spec: FieldSpec, op: CompareOp, raw: FilterValue): Q {
   }
   if (typeof raw !== 'string') throw new InvalidInputError(`${spec.path} needs a string value`);
 
-  const useLower = spec.caseInsensitive && spec.lowerPath;
-  const path = useLower ? spec.lowerPath! : spec.path;
-  const value = useLower ? raw.toLowerCase() : raw;
-  const flags = spec.caseInsensitive && !useLower ? 'i' : '';
+  const lower = spec.caseInsensitive ? spec.lowerPath : undefined;
+  const path = lower ?? spec.path;
+  const value = lower ? raw.toLowerCase() : raw;
+  // case-insensitive without a lower-case copy (entries' sub-attributes): a case-insensitive regular expression
+  const flags = spec.caseInsensitive && !lower ? 'i' : '';
   const rx = (pattern: string) => ({ $regex: pattern, ...(flags ? { $options: flags } : {}) });
+  const substring = (pattern: string): Q => {
+    const q: Q = { [path]: rx(pattern) };
+    if (lower && spec.searchPath && spec.searchPath !== path)
+      q[spec.searchPath] = { $regex: escapeRegex(value) };
+    return q;
+  };
   switch (op) {
     case 'eq':
       return { [path]: flags ? rx(`^${escapeRegex(value)}$`) : value };
     case 'ne':
       return { [path]: flags ? { $not: new RegExp(`^${escapeRegex(value)}$`, flags) } : { $ne: value } };
     case 'co':
-      return { [path]: rx(escapeRegex(value)) };
+      return substring(escapeRegex(value));
     case 'sw':
-      return { [path]: rx(`^${escapeRegex(value)}`) };
+      return substring(`^${escapeRegex(value)}`);
     case 'ew':
-      return { [path]: rx(`${escapeRegex(value)}$`) };
-    case 'gt':
-      return { [path]: { $gt: value } };
-    case 'ge':
-      return { [path]: { $gte: value } };
-    case 'lt':
-      return { [path]: { $lt: value } };
-    case 'le':
-      return { [path]: { $lte: value } };
+      return substring(`${escapeRegex(value)}$`);
+    default:
+      return { [path]: { [rangeOps[op]]: value } };
   }
 }

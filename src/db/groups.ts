@@ -1,0 +1,127 @@
+import type { Filter, GroupFilter } from '../domain/filter.js';
+import type { Group } from '../domain/types.js';
+import { guarded } from './errors.js';
+import { escapeRegex, toMongoFilter, type FieldTable } from './filter.js';
+import { GroupModel, type GroupDoc } from './models.js';
+import { budget, clean, oneBatch, type ListOptions, type MembershipLookup } from './reads.js';
+
+type Q = Record<string, unknown>;
+
+/** The filterable attributes of groups. displayName's lower-case copy has the substring index itself. */
+export const groupFields: FieldTable = {
+  id: { path: '_id', type: 'string' },
+  displayName: { path: 'displayName', type: 'string', caseInsensitive: true, lowerPath: 'displayNameLower' },
+  externalId: { path: 'externalId', type: 'string' },
+  source: { path: 'source', type: 'string' },
+  createdAt: { path: 'createdAt', type: 'date' },
+  updatedAt: { path: 'updatedAt', type: 'date' },
+};
+
+function toDoc(tenantId: string, g: Omit<Group, 'tenantId'>): GroupDoc {
+  const { id, ...rest } = g;
+  return clean({ ...rest, _id: id, tenantId, displayNameLower: g.displayName.toLowerCase() });
+}
+
+function toGroup(d: GroupDoc): Group {
+  return clean({
+    id: d._id,
+    tenantId: d.tenantId,
+    displayName: d.displayName,
+    externalId: d.externalId,
+    source: d.source,
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+    version: d.version,
+  });
+}
+
+/** Groups of one tenant. `memberships` resolves `hasMember` filters. */
+export function createGroupQueries(tenantId: string, memberships: MembershipLookup) {
+  const query = async (filter: GroupFilter | undefined, search?: string): Promise<Q> => {
+    const and: Q[] = [];
+    if (search) and.push({ displayNameLower: { $regex: escapeRegex(search.toLowerCase()) } });
+    if (filter) {
+      const resolved = new Map<Filter, Q>();
+      const visit = async (f: Filter): Promise<void> => {
+        if (f.kind === 'and' || f.kind === 'or') for (const c of f.filters) await visit(c);
+        else if (f.kind === 'not') await visit(f.filter);
+        else if (f.kind === 'hasMember') {
+          resolved.set(f, { _id: { $in: await memberships.groupIdsOfUser(f.userId) } });
+        }
+      };
+      await visit(filter);
+      and.push(toMongoFilter(filter, groupFields, (f) => resolved.get(f)));
+    }
+    return and.length === 0 ? { tenantId } : { tenantId, $and: and };
+  };
+
+  return guarded(
+    {
+      async insert(group: Omit<Group, 'tenantId'>): Promise<Group> {
+        const [doc] = await GroupModel.insertMany([toDoc(tenantId, group)], { lean: false });
+        return toGroup(doc!.toObject() as GroupDoc);
+      },
+      async findById(id: string): Promise<Group | undefined> {
+        const d = await GroupModel.findOne({ tenantId, _id: id }).lean<GroupDoc>();
+        return d ? toGroup(d) : undefined;
+      },
+      async findByIds(ids: readonly string[]): Promise<Group[]> {
+        if (ids.length === 0) return [];
+        const docs = await GroupModel.find({ tenantId, _id: { $in: [...ids] } })
+          .batchSize(oneBatch(ids.length))
+          .maxTimeMS(budget)
+          .lean<GroupDoc[]>();
+        return docs.map(toGroup);
+      },
+      async findByExternalIds(externalIds: readonly string[]): Promise<Group[]> {
+        if (externalIds.length === 0) return [];
+        const docs = await GroupModel.find({ tenantId, externalId: { $in: [...externalIds] } })
+          .batchSize(oneBatch(externalIds.length))
+          .maxTimeMS(budget)
+          .lean<GroupDoc[]>();
+        return docs.map(toGroup);
+      },
+      /** Replaces the stored group if its version is still `expectedVersion` (optimistic concurrency). */
+      async replace(group: Group, expectedVersion: number): Promise<Group | undefined> {
+        const doc = toDoc(tenantId, group);
+        const res = await GroupModel.replaceOne({ _id: doc._id, tenantId, version: expectedVersion }, doc, {
+          runValidators: true,
+        });
+        return res.matchedCount === 1 ? group : undefined;
+      },
+      /** Marks a group changed (membership edits) and returns it; undefined when it does not exist. */
+      async touch(id: string, at: Date): Promise<Group | undefined> {
+        const d = await GroupModel.findOneAndUpdate(
+          { tenantId, _id: id },
+          { $set: { updatedAt: at }, $inc: { version: 1 } },
+          { new: true, lean: true, runValidators: true },
+        );
+        return d ? toGroup(d as GroupDoc) : undefined;
+      },
+      async delete(id: string): Promise<boolean> {
+        return (await GroupModel.deleteOne({ tenantId, _id: id })).deletedCount === 1;
+      },
+      /** A page of groups: by id (SCIM) or by lower-case displayName (GraphQL; keyset after a unique name). */
+      async list(filter: GroupFilter | undefined, opts: ListOptions): Promise<Group[]> {
+        const q = await query(filter, opts.search);
+        const byName = opts.sort === 'name';
+        if (opts.after)
+          q[byName ? 'displayNameLower' : '_id'] = { $gt: byName ? opts.after.key : opts.after.id };
+        const docs = await GroupModel.find(q)
+          .sort(byName ? { displayNameLower: 1 } : { _id: 1 })
+          .skip(opts.skip ?? 0)
+          .limit(opts.limit)
+          .batchSize(oneBatch(opts.limit))
+          .maxTimeMS(budget)
+          .lean<GroupDoc[]>();
+        return docs.map(toGroup);
+      },
+      async count(filter: GroupFilter | undefined, search?: string): Promise<number> {
+        return GroupModel.countDocuments(await query(filter, search)).maxTimeMS(budget);
+      },
+    },
+    { resource: 'group', unique: { displayNameLower: 'displayName', _id: 'id' } },
+  );
+}
+
+export type GroupQueries = ReturnType<typeof createGroupQueries>;

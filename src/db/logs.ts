@@ -1,0 +1,116 @@
+import type { AuditEvent, ProvisioningLogEntry, ProvisioningOutcome } from '../domain/types.js';
+import { guarded } from './errors.js';
+import {
+  AuditEventModel,
+  ProvisioningLogModel,
+  type AuditEventDoc,
+  type ProvisioningLogDoc,
+} from './models.js';
+import { budget, clean } from './reads.js';
+
+type Q = Record<string, unknown>;
+
+function fromDoc<T extends { id: string }>(d: { _id: string }): T {
+  const { _id, ...rest } = d;
+  return { id: _id, ...rest } as unknown as T;
+}
+
+/**
+ * Keyset condition for pages in (at, _id) descending order: before `at`, or at `at` with a smaller id. The plain
+ * range on `at` is implied, and is what an index on (tenantId, at) starts from.
+ */
+function before(at: Date, id: string): Q {
+  return { $and: [{ at: { $lte: at } }, { $or: [{ at: { $lt: at } }, { at, _id: { $lt: id } }] }] };
+}
+
+/** The audit log and the provisioning log of one tenant (reads; writes are batched through logStorage). */
+export function createLogQueries(tenantId: string) {
+  return guarded(
+    {
+      async auditEvents(opts: {
+        targetId?: string | undefined;
+        limit: number;
+        before?: Date | undefined;
+      }): Promise<AuditEvent[]> {
+        const docs = await AuditEventModel.find(
+          clean({ tenantId, targetId: opts.targetId, at: opts.before ? { $lt: opts.before } : undefined }),
+        )
+          .sort({ at: -1, _id: -1 })
+          .limit(opts.limit)
+          .maxTimeMS(budget)
+          .lean<AuditEventDoc[]>();
+        return docs.map((d) => fromDoc<AuditEvent>(d));
+      },
+      async provisioningEntries(opts: {
+        userId?: string | undefined;
+        groupId?: string | undefined;
+        outcome?: ProvisioningOutcome | undefined;
+        since?: Date | undefined;
+        until?: Date | undefined;
+        before?: { at: Date; id: string } | undefined;
+        limit: number;
+      }): Promise<ProvisioningLogEntry[]> {
+        const and: Q[] = [];
+        if (opts.since) and.push({ at: { $gte: opts.since } });
+        if (opts.until) and.push({ at: { $lte: opts.until } });
+        if (opts.before) and.push(before(opts.before.at, opts.before.id));
+        const q: Q = clean({ tenantId, userId: opts.userId, groupId: opts.groupId, outcome: opts.outcome });
+        if (and.length > 0) q.$and = and;
+        const docs = await ProvisioningLogModel.find(q)
+          .sort({ at: -1, _id: -1 })
+          .limit(opts.limit)
+          .maxTimeMS(budget)
+          .lean<ProvisioningLogDoc[]>();
+        return docs.map((d) => fromDoc<ProvisioningLogEntry>(d));
+      },
+    },
+    { resource: 'log entry' },
+  );
+}
+
+export type LogQueries = ReturnType<typeof createLogQueries>;
+
+/** Append-only writes of both logs (all tenants, in batches), and the provisioning log's retention. */
+export const logStorage = guarded(
+  {
+    async insertAuditEvents(events: AuditEvent[]): Promise<void> {
+      if (events.length === 0) return;
+      await AuditEventModel.insertMany(
+        events.map(({ id, ...rest }) => clean({ ...rest, _id: id })),
+        { ordered: false },
+      );
+    },
+    async insertProvisioningEntries(entries: ProvisioningLogEntry[]): Promise<void> {
+      if (entries.length === 0) return;
+      await ProvisioningLogModel.insertMany(
+        entries.map(({ id, ...rest }) => clean({ ...rest, _id: id })),
+        { ordered: false },
+      );
+    },
+    /**
+     * Removes provisioning-log entries older than `olderThan`, and for each tenant all but its newest `keep`.
+     * Returns how many were removed.
+     */
+    async pruneProvisioningLog(opts: {
+      olderThan: Date;
+      keep: number;
+      tenantIds: readonly string[];
+    }): Promise<number> {
+      let removed = (await ProvisioningLogModel.deleteMany({ at: { $lt: opts.olderThan } })).deletedCount;
+      for (const tenantId of opts.tenantIds) {
+        const [last] = await ProvisioningLogModel.find({ tenantId })
+          .sort({ at: -1, _id: -1 })
+          .skip(opts.keep - 1)
+          .limit(1)
+          .select({ at: 1 })
+          .lean<Pick<ProvisioningLogDoc, '_id' | 'at'>[]>();
+        if (last) {
+          removed += (await ProvisioningLogModel.deleteMany({ tenantId, ...before(last.at, last._id) }))
+            .deletedCount;
+        }
+      }
+      return removed;
+    },
+  },
+  { resource: 'log entry' },
+);
