@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -47,7 +48,18 @@ func main() {
 	flag.StringVar(&opts.pgBin, "pg-bin", "", "bin directory of the PostgreSQL to embed (initdb, postgres)")
 	flag.DurationVar(&opts.lockWait, "lock-wait", 5*time.Second, "how long to wait for another process to release the data directory")
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
+	cpuProfile := flag.String("cpu-profile", "", "write a CPU profile (go tool pprof) to this file until stopped")
 	flag.Parse()
+
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "ferretdb-embedded:", err)
+			os.Exit(1)
+		}
+
+		defer stopProfile()
+	}
 
 	opts.postgresURL = os.Getenv("FERRETDB_POSTGRESQL_URL")
 
@@ -59,11 +71,12 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ferretdb-embedded:", err)
 
+		code := 1
 		if errors.Is(err, errLocked) {
-			os.Exit(exitLocked)
+			code = exitLocked
 		}
 
-		os.Exit(1)
+		exit(code)
 	}
 }
 
@@ -80,6 +93,10 @@ func run(opts options) error {
 
 	// files and sockets this program creates are its owner's only
 	syscall.Umask(0o077)
+
+	// FerretDB allocates a document per row it reads: collect less often (the heap is small), within a soft limit
+	debug.SetGCPercent(400)
+	debug.SetMemoryLimit(384 << 20)
 
 	dataDir, err := filepath.Abs(opts.dataDir)
 	if err != nil {

@@ -13,6 +13,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../paths.js';
@@ -148,6 +149,8 @@ async function assemble(work: string, opts: { tests: boolean }): Promise<string>
   cpSync(Dir, src, { recursive: true });
   makeWritable(src); // the module cache is read-only
   cpSync(path.join(patchDir, 'add'), src, { recursive: true });
+  // what FerretDB's `task gen-version` writes, and its module lacks: its packages' tests refuse to start without it
+  writeFileSync(path.join(src, 'build/version/version.txt'), `${target.version}\n`);
   // Outside any repository git apply is a plain patch tool; the ceiling keeps it from finding one above.
   await run(
     'applying ferretdb/_patch/changes.patch',

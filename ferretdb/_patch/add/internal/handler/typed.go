@@ -54,7 +54,17 @@ func (h *Handler) findQuery(ctx context.Context, coll backends.Collection, qp *b
 		params.Skip = 0
 	}
 
+	if res.FilterExact {
+		return &backends.QueryResult{Iter: &exactIterator{res.Iter}}, nil
+	}
+
 	return &backends.QueryResult{Iter: res.Iter}, nil
+}
+
+// exactIterator marks the documents of a query whose filter the backend evaluated exactly: makeFindIter does not
+// evaluate it again.
+type exactIterator struct {
+	types.DocumentsIterator
 }
 
 // typedCount answers the count command from the backend when it can count exactly; nil otherwise.
@@ -462,21 +472,18 @@ func typedUpdateError(db, coll, command string, err error) error {
 }
 
 // statementQuery is the query of one update, findAndModify or delete statement: the backend's documents that
-// may match, filtered (and sorted when sort is not empty).
+// may match (through its typed query when it has one, as finds), filtered (and sorted when sort is not empty).
 func (h *Handler) statementQuery(c backends.Collection, filter, sort *types.Document) common.StatementQuery {
 	return func(ctx context.Context) (types.DocumentsIterator, error) {
-		var qp backends.QueryParams
-		if !h.DisablePushdown {
-			qp.Filter = filter
-		}
-
-		res, err := c.Query(ctx, &qp)
+		iter, exact, err := h.queryDocuments(ctx, c, filter)
 		if err != nil {
-			return nil, lazyerrors.Error(err)
+			return nil, err
 		}
 
-		closer := iterator.NewMultiCloser(res.Iter)
-		iter := common.FilterIterator(res.Iter, closer, filter)
+		closer := iterator.NewMultiCloser(iter)
+		if !exact {
+			iter = common.FilterIterator(iter, closer, filter)
+		}
 
 		if iter, err = common.SortIterator(iter, closer, sort); err != nil {
 			closer.Close()
@@ -495,6 +502,33 @@ func (h *Handler) statementQuery(c backends.Collection, filter, sort *types.Docu
 
 		return iterator.WithClose(iter, closer.Close), nil
 	}
+}
+
+// queryDocuments returns the documents that may match filter: from the backend's typed query when it has one
+// (exact says whether they all match), else from its Query.
+func (h *Handler) queryDocuments(ctx context.Context, c backends.Collection, filter *types.Document) (types.DocumentsIterator, bool, error) { //nolint:lll // for readability
+	if tc, ok := backends.AsTyped(c); ok && !h.DisablePushdown {
+		res, err := tc.TypedQuery(ctx, &backends.TypedQueryParams{Filter: filter})
+		if err != nil {
+			return nil, false, lazyerrors.Error(err)
+		}
+
+		if res != nil {
+			return res.Iter, res.FilterExact, nil
+		}
+	}
+
+	var qp backends.QueryParams
+	if !h.DisablePushdown {
+		qp.Filter = filter
+	}
+
+	res, err := c.Query(ctx, &qp)
+	if err != nil {
+		return nil, false, lazyerrors.Error(err)
+	}
+
+	return res.Iter, false, nil
 }
 
 // deleteStatement deletes the documents matching filter (the first only when limited, in sort order), with

@@ -344,6 +344,22 @@ func jsonValue(kind metadata.Kind, v any) (string, bool) {
 		}
 
 		return fmt.Sprint(bv), true
+	case metadata.KindNumber:
+		// FerretDB stores numbers as JSON numbers (NaN and infinities cannot be stored); jsonb compares them by value
+		switch n := v.(type) {
+		case int32:
+			return strconv.FormatInt(int64(n), 10), true
+		case int64:
+			return strconv.FormatInt(n, 10), true
+		case float64:
+			if math.IsNaN(n) || math.IsInf(n, 0) {
+				return "", false
+			}
+
+			return strconv.FormatFloat(n, 'g', -1, 64), true
+		}
+
+		return "", false
 	default:
 		return "", false
 	}
@@ -449,9 +465,13 @@ func (b *sqlBuilder) in(name string, kind metadata.Kind, arr *types.Array) cond 
 // compare is a range condition. MongoDB compares values of the same type only (null with null).
 func (b *sqlBuilder) compare(name string, kind metadata.Kind, op string, v any) cond {
 	switch kind {
-	case metadata.KindString, metadata.KindDate, metadata.KindBool:
+	case metadata.KindString, metadata.KindDate, metadata.KindBool, metadata.KindNumber:
 	default:
 		return condAny
+	}
+
+	if f, ok := v.(float64); ok && kind == metadata.KindNumber && (math.IsNaN(f) || math.IsInf(f, 0)) {
+		return condAny // left to FerretDB
 	}
 
 	if _, ok := v.(types.NullType); ok {
@@ -621,7 +641,7 @@ func (b *sqlBuilder) orderBy(sort *types.Document) (string, bool) {
 			if !b.stringOrder {
 				return "", false
 			}
-		case metadata.KindDate, metadata.KindBool:
+		case metadata.KindDate, metadata.KindBool, metadata.KindNumber:
 		default:
 			return "", false
 		}

@@ -171,18 +171,36 @@ func updateCAS(ctx context.Context, c backends.Collection, tc backends.TypedColl
 	return res, false, nil
 }
 
-// ReadByID returns the stored document with this _id, or nil.
+// ReadByID returns the stored document with this _id, or nil (through the typed query when the backend has one).
 func ReadByID(ctx context.Context, c backends.Collection, id any) (*types.Document, error) {
 	filter := must.NotFail(types.NewDocument("_id", id))
 
-	res, err := c.Query(ctx, &backends.QueryParams{Filter: filter})
-	if err != nil {
-		return nil, lazyerrors.Error(err)
+	var iter types.DocumentsIterator
+
+	if tc, ok := backends.AsTyped(c); ok {
+		res, err := tc.TypedQuery(ctx, &backends.TypedQueryParams{Filter: filter})
+		if err != nil {
+			return nil, lazyerrors.Error(err)
+		}
+
+		if res != nil {
+			iter = res.Iter
+		}
 	}
-	defer res.Iter.Close()
+
+	if iter == nil {
+		res, err := c.Query(ctx, &backends.QueryParams{Filter: filter})
+		if err != nil {
+			return nil, lazyerrors.Error(err)
+		}
+
+		iter = res.Iter
+	}
+
+	defer iter.Close()
 
 	for {
-		_, doc, err := res.Iter.Next()
+		_, doc, err := iter.Next()
 		if errors.Is(err, iterator.ErrIteratorDone) {
 			return nil, nil
 		}

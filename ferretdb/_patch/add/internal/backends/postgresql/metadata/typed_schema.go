@@ -30,6 +30,7 @@ const (
 	KindDate        Kind = "date"        // a date, null or missing
 	KindBool        Kind = "bool"        // a boolean, null or missing
 	KindStringArray Kind = "stringArray" // an array of strings, null or missing
+	KindNumber      Kind = "number"      // a double, int or long, null or missing (compared by value, as MongoDB does)
 )
 
 // SchemaConstraint is the name of the CHECK constraint that enforces a collection's validator.
@@ -47,6 +48,12 @@ type TypedField struct {
 // Kind returns how conditions on the field may be evaluated by PostgreSQL.
 func (f *TypedField) Kind() Kind {
 	nonNull := slices.DeleteFunc(slices.Clone(f.Types), func(t string) bool { return t == "null" })
+	if len(nonNull) > 0 && !slices.ContainsFunc(nonNull, func(t string) bool {
+		return t != "double" && t != "int" && t != "long"
+	}) {
+		return KindNumber
+	}
+
 	if len(nonNull) != 1 {
 		return KindNone
 	}
@@ -201,11 +208,10 @@ func ParseValidator(validator *types.Document) (*TypedSchema, error) {
 	}
 
 	for name := range required {
-		if f := res.Field(name); f != nil {
-			continue
+		// a required field without a property of its own (Fields is not sorted yet: no Field lookup here)
+		if !slices.ContainsFunc(res.Fields, func(f TypedField) bool { return f.Name == name }) {
+			res.Fields = append(res.Fields, TypedField{Name: name})
 		}
-
-		res.Fields = append(res.Fields, TypedField{Name: name})
 	}
 
 	sort.Slice(res.Fields, func(i, j int) bool { return res.Fields[i].Name < res.Fields[j].Name })
