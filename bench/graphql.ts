@@ -9,9 +9,10 @@ import { createWorkspace } from '../src/services/workspaces.js';
 import type { BenchContext, PhaseResult, RequestSpec } from './harness.js';
 
 /**
- * GraphQL cases of `npm run bench`: a user with their groups (the viewer's query), a page of 100 users with their
- * groups, a workspace's effective members, and an access explanation. Data is seeded through the service layer
- * (users, provisioned groups with Entra object IDs, memberships), then each query kind runs as one phase over HTTP.
+ * GraphQL cases of `npm run bench`: a user with their groups (the viewer's query), pages of 100 users by name with
+ * their groups (the first, and one 100 pages deep), the users' totalCount, a search, a workspace's effective members
+ * (a page of 100), and an access explanation. Data is seeded through the service layer (users, provisioned groups
+ * with Entra object IDs, memberships), then each query kind runs as one phase over HTTP.
  *
  * The bench has no SSO session or Entra access token (those need the sign-in engineer's fake Entra), so the viewer
  * case runs `user(id:)` with an admin token: the same resolvers as `viewer { … }`, plus the one read of the user
@@ -26,18 +27,16 @@ export async function runGraphqlBench(
   const admin = createContext({ tenantId: tenant.tenantId, source: 'cli' });
   const started = Date.now();
 
-  const users: User[] = [];
-  for (let i = 0; i < sizes.users; i++) {
-    users.push(
-      await createUser(scim, {
-        userName: `user${String(i).padStart(6, '0')}@bench.example`,
-        displayName: `User ${i}`,
-        givenName: 'User',
-        familyName: String(i),
-        department: `Dept ${i % 20}`,
-      }),
-    );
-  }
+  const users: User[] = new Array<User>(sizes.users);
+  await inParallel(sizes.users, 8, async (i) => {
+    users[i] = await createUser(scim, {
+      userName: `user${String(i).padStart(6, '0')}@bench.example`,
+      displayName: `${firstNames[i % firstNames.length]} ${lastNames[(i * 7) % lastNames.length]} ${i}`,
+      givenName: firstNames[i % firstNames.length]!,
+      familyName: `${lastNames[(i * 7) % lastNames.length]} ${i}`,
+      department: `Dept ${i % 20}`,
+    });
+  });
   const groupCount = Math.max(1, sizes.groups);
   const perUser =
     sizes.users > 0 ? Math.min(groupCount, Math.max(1, Math.round(sizes.memberships / sizes.users))) : 0;
@@ -45,17 +44,18 @@ export async function runGraphqlBench(
   users.forEach((u, i) => {
     for (let k = 0; k < perUser; k++) members[(i * 7 + k * 13) % groupCount]!.push(u.id);
   });
-  const groupOids: string[] = [];
-  for (let g = 0; g < groupCount; g++) {
-    const oid = `00000000-0000-4000-8000-${String(g).padStart(12, '0')}`;
-    groupOids.push(oid);
+  const groupOids = Array.from(
+    { length: groupCount },
+    (_, g) => `00000000-0000-4000-8000-${String(g).padStart(12, '0')}`,
+  );
+  await inParallel(groupCount, 4, async (g) => {
     const group = await createGroup(scim, {
       displayName: `Group ${String(g).padStart(4, '0')}`,
-      externalId: oid,
+      externalId: groupOids[g]!,
     });
     for (let i = 0; i < members[g]!.length; i += 5000)
       await addMembers(scim, group.id, members[g]!.slice(i, i + 5000));
-  }
+  });
   const sso = await createSsoConfiguration(admin, {
     name: 'Bench Entra',
     kind: 'ENTRA_SINGLE_TENANT',
@@ -107,6 +107,8 @@ export async function runGraphqlBench(
       nodes { id userName displayName groups(first: 50) { nodes { id displayName externalId } } }
     }
   }`;
+  const totalCount = `query Count { users(first: 0) { totalCount } }`;
+  const search = `query Search($s: String!) { users(first: 20, search: $s) { totalCount nodes { id userName displayName } } }`;
   const effectiveMembers = `query EffectiveMembers($id: ID!, $after: String) {
     workspace(id: $id) { effectiveMembers(first: 100, after: $after) { nodes { id userName displayName } pageInfo { endCursor } } }
   }`;
@@ -116,45 +118,81 @@ export async function runGraphqlBench(
     }
   }`;
 
-  // Cursors of the first pages, so the page phase reads different pages.
-  const cursors: (string | null)[] = [null];
-  for (let i = 0; i < 9 && sizes.users > 100 * (i + 1); i++) {
-    const data = (await check(op(usersPage, { after: cursors[cursors.length - 1] }))) as {
-      users: { pageInfo: { endCursor: string | null } };
-    };
-    cursors.push(data.users.pageInfo.endCursor);
-  }
+  // A page 100 pages deep starts after the 9,900th user by name (the names sort by their number).
+  const byName = [...users].sort((a, b) => (a.userName.toLowerCase() < b.userName.toLowerCase() ? -1 : 1));
+  const cursorAfter = (u: User) =>
+    Buffer.from(JSON.stringify([u.userName.toLowerCase(), u.id])).toString('base64url');
+  const deep = byName.length > 9_900 ? cursorAfter(byName[9_899]!) : null;
   const n = users.length;
+  await check(op(usersPage, { after: deep }));
   await check(op(userWithGroups, { id: pick(n, 1).id }));
   await check(op(effectiveMembers, { id: workspace.id }));
   await check(op(explain, { userId: pick(n, 1).id, workspaceId: workspace.id }));
+  await check(op(search, { s: 'ada' }));
+
+  // Search terms: a name shared by a tenth of the users, a surname with a number (a few users), and a miss.
+  const terms = (i: number) =>
+    [
+      firstNames[i % firstNames.length]!.toLowerCase(),
+      `${lastNames[(i * 7) % lastNames.length]} ${i}`,
+      `zz${i}q`,
+    ][i % 3]!;
 
   const results: PhaseResult[] = [];
-  results.push(
-    await ctx.phase(
-      'graphql: user + groups (viewer query)',
-      Array.from({ length: 150 }, (_, i) => op(userWithGroups, { id: pick(n, i).id })),
-    ),
-  );
-  results.push(
-    await ctx.phase(
-      'graphql: 100 users with groups',
-      Array.from({ length: 50 }, (_, i) => op(usersPage, { after: cursors[i % cursors.length] })),
-    ),
-  );
-  results.push(
-    await ctx.phase(
-      'graphql: workspace effective members (100)',
-      Array.from({ length: 50 }, () => op(effectiveMembers, { id: workspace.id })),
-    ),
-  );
-  results.push(
-    await ctx.phase(
-      'graphql: access explanation',
-      Array.from({ length: 150 }, (_, i) =>
-        op(explain, { userId: pick(n, i).id, workspaceId: i % 2 === 0 ? workspace.id : null }),
+  const phase = async (name: string, count: number, spec: (i: number) => RequestSpec) =>
+    results.push(
+      await ctx.phase(
+        name,
+        Array.from({ length: count }, (_, i) => spec(i)),
       ),
-    ),
+    );
+  await phase('graphql: viewer (user + groups)', 300, (i) => op(userWithGroups, { id: pick(n, i).id }));
+  await phase('graphql: users page 1 (100, by name, with groups)', 100, () => op(usersPage, { after: null }));
+  await phase('graphql: users page 100 (100, by name, with groups)', 100, () =>
+    op(usersPage, { after: deep }),
+  );
+  await phase('graphql: users totalCount', 200, () => op(totalCount));
+  await phase('graphql: users search (20, with totalCount)', 200, (i) => op(search, { s: terms(i) }));
+  await phase('graphql: workspace effective members (100)', 100, () =>
+    op(effectiveMembers, { id: workspace.id }),
+  );
+  await phase('graphql: access explanation', 300, (i) =>
+    op(explain, { userId: pick(n, i).id, workspaceId: i % 2 === 0 ? workspace.id : null }),
   );
   return results;
+}
+
+const firstNames = [
+  'Ada',
+  'Grace',
+  'Linus',
+  'Barbara',
+  'Ken',
+  'Margaret',
+  'Edsger',
+  'Frances',
+  'Dennis',
+  'Radia',
+];
+const lastNames = [
+  'Lovelace',
+  'Hopper',
+  'Torvalds',
+  'Liskov',
+  'Thompson',
+  'Hamilton',
+  'Dijkstra',
+  'Allen',
+  'Ritchie',
+  'Perlman',
+];
+
+/** Runs fn(0..n-1) with at most `width` calls in flight. */
+async function inParallel(n: number, width: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
 }

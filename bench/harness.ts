@@ -1,4 +1,4 @@
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import http from 'node:http';
 import { parseConfig } from '../src/config.js';
 import { commandCounter, connectDatabase, disconnectDatabase } from '../src/db/connection.js';
-import { projectRoot, startEmbeddedDatabase, type EmbeddedDatabase } from '../src/db/embedded.js';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../src/db/embedded/process.js';
+import { projectRoot } from '../src/paths.js';
 import { createContext } from '../src/services/context.js';
 import { createLogger } from '../src/log.js';
 import { buildApp } from '../src/server.js';
@@ -76,13 +77,72 @@ export function peakRssMiB(pid: number | 'self' = 'self'): number {
   return m ? Number(m[1]) / 1024 : 0;
 }
 
+/** This process and all its descendants (the embedded database program, PostgreSQL and its backends). */
+function processTree(root: number): number[] {
+  const out: number[] = [];
+  const visit = (pid: number) => {
+    out.push(pid);
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      return; // gone meanwhile
+    }
+    for (const tid of tasks) {
+      let children = '';
+      try {
+        children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const c of children.split(' ')) if (c.trim()) visit(Number(c));
+    }
+  };
+  visit(root);
+  return out;
+}
+
+/** Proportional set size (MiB) of processes: shared memory (PostgreSQL's buffers) counted once in all. */
+function pssMiB(pids: number[]): number {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      kb += m ? Number(m[1]) : 0;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return kb / 1024;
+}
+
+/**
+ * Samples the memory of the service and its database (this process and its descendants) every 2 seconds; `peak`
+ * is the largest sum seen, split into the service process and the database processes at that moment.
+ */
+export function memorySampler(): {
+  peak(): { total: number; service: number; database: number };
+  stop(): void;
+} {
+  let peak = { total: 0, service: 0, database: 0 };
+  const sample = () => {
+    const tree = processTree(process.pid);
+    const service = pssMiB([process.pid]);
+    const database = pssMiB(tree.slice(1));
+    if (service + database > peak.total) peak = { total: service + database, service, database };
+  };
+  sample();
+  const timer = setInterval(sample, 2000);
+  timer.unref();
+  return { peak: () => peak, stop: () => clearInterval(timer) };
+}
+
 /**
  * Starts a throwaway embedded database (or uses MONGODB_URI) and the real service in this process's main thread,
  * with a worker-thread load generator. Returns the context the suites use and a stop function.
  */
 export async function startBench(concurrency: number): Promise<{
   ctx: BenchContext;
-  databasePid?: number | undefined;
   stop(): Promise<void>;
 }> {
   let embedded: EmbeddedDatabase | undefined;
@@ -92,17 +152,21 @@ export async function startBench(concurrency: number): Promise<{
     dataDir = mkdtempSync(path.join(tmpdir(), 'directory-bench-'));
     embedded = await startEmbeddedDatabase({
       dataDir,
-      postgresqlUrl: process.env.BENCH_FERRETDB_POSTGRESQL_URL,
+      postgresqlUrl: process.env.BENCH_EMBEDDED_POSTGRESQL_URL,
       binDir: path.join(projectRoot, '.cache/ferretdb'),
       onProgress: (m) => console.error(`[bench database] ${m}`),
     });
     uri = embedded.uri;
   }
-  await connectDatabase(uri, process.env.MONGODB_URI ? undefined : 'directory_bench');
+  await connectDatabase(uri, {
+    ...(process.env.MONGODB_URI ? {} : { dbName: 'directory_bench' }),
+    embedded: embedded !== undefined,
+  });
 
-  // The benchmark measures the service, not the per-tenant rate limiter (which answers 429 above 200 req/s).
+  // The benchmark measures the service, not the rate limiters (SCIM per tenant, GraphQL per principal).
   const config = parseConfig({
     SCIM_RATE_LIMIT_PER_SECOND: '100000',
+    GRAPHQL_RATE_LIMIT_PER_SECOND: '100000',
     ...process.env,
     LOG_LEVEL: 'silent',
     NODE_ENV: 'test',
@@ -173,7 +237,6 @@ export async function startBench(concurrency: number): Promise<{
 
   return {
     ctx,
-    databasePid: embedded?.pid,
     async stop() {
       await worker.terminate();
       await new Promise<void>((resolve) => {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { peakRssMiB, printHeader, startBench, type BenchContext, type PhaseResult } from './harness.js';
+import { memorySampler, printHeader, startBench, type BenchContext, type PhaseResult } from './harness.js';
 
 /**
  * `npm run bench [-- --users N --groups N --memberships N --concurrency N --only scim|graphql]`
@@ -9,9 +9,9 @@ import { peakRssMiB, printHeader, startBench, type BenchContext, type PhaseResul
  */
 const { values } = parseArgs({
   options: {
-    users: { type: 'string', default: '10000' },
-    groups: { type: 'string', default: '500' },
-    memberships: { type: 'string', default: '50000' },
+    users: { type: 'string', default: '50000' },
+    groups: { type: 'string', default: '1000' },
+    memberships: { type: 'string', default: '250000' },
     concurrency: { type: 'string', default: '8' },
     only: { type: 'string' },
   },
@@ -38,9 +38,9 @@ const suites: Record<string, () => Promise<Suite>> = {
 
 function databaseLabel(): string {
   if (process.env.MONGODB_URI) return 'MONGODB_URI';
-  return process.env.BENCH_FERRETDB_POSTGRESQL_URL
-    ? 'embedded FerretDB (PostgreSQL)'
-    : 'embedded FerretDB (SQLite)';
+  return process.env.BENCH_EMBEDDED_POSTGRESQL_URL
+    ? 'embedded database over BENCH_EMBEDDED_POSTGRESQL_URL'
+    : 'embedded database (zero-config default)';
 }
 
 if (values.only !== undefined && !Object.hasOwn(suites, values.only)) {
@@ -48,6 +48,7 @@ if (values.only !== undefined && !Object.hasOwn(suites, values.only)) {
   process.exit(2);
 }
 const started = Date.now();
+const memory = memorySampler();
 const bench = await startBench(sizes.concurrency);
 console.log(
   `bench: ${sizes.users} users, ${sizes.groups} groups, ${sizes.memberships} memberships, ` +
@@ -63,11 +64,11 @@ try {
     )(bench.ctx, sizes);
   }
 } finally {
-  const dbPeak = bench.databasePid ? peakRssMiB(bench.databasePid) : undefined;
+  const peak = memory.peak();
+  memory.stop();
   console.log(
-    `\npeak memory: service process ${peakRssMiB().toFixed(0)} MiB` +
-      (dbPeak !== undefined ? `, embedded database ${dbPeak.toFixed(0)} MiB` : '') +
-      `; total ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    `\npeak memory (PSS): ${peak.total.toFixed(0)} MiB = service ${peak.service.toFixed(0)} MiB + ` +
+      `database ${peak.database.toFixed(0)} MiB; total ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
   await bench.stop();
 }

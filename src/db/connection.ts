@@ -100,12 +100,12 @@ export function commandCounter(opts: { excludeCollections?: Iterable<string> } =
   total(): number;
   byName(): Record<string, number>;
   log(): string[];
-  filters(): { command: string; collection: string; filter: Record<string, unknown> }[];
+  filters(): RecordedQuery[];
   stop(): void;
 } {
   const excluded = new Set(opts.excludeCollections ?? []);
   const log: string[] = [];
-  const filters: { command: string; collection: string; filter: Record<string, unknown> }[] = [];
+  const filters: RecordedQuery[] = [];
   const client = mongoose.connection.getClient();
   const onStart = (ev: { commandName: string; command: Record<string, unknown> }) => {
     if (ignoredCommands.has(ev.commandName)) return;
@@ -113,7 +113,19 @@ export function commandCounter(opts: { excludeCollections?: Iterable<string> } =
     if (excluded.has(collection)) return;
     log.push(`${ev.commandName} ${collection}`);
     for (const filter of queryDocuments(ev.commandName, ev.command)) {
-      filters.push({ command: ev.commandName, collection, filter });
+      const { sort, limit, skip } = ev.command as {
+        sort?: Doc | Map<string, unknown>;
+        limit?: number;
+        skip?: number;
+      };
+      filters.push({
+        command: ev.commandName,
+        collection,
+        filter,
+        ...(ev.commandName === 'find'
+          ? { sort: sort instanceof Map ? Object.fromEntries(sort) : sort, limit, skip }
+          : {}),
+      });
     }
   };
   client.on('commandStarted', onStart);
@@ -135,6 +147,16 @@ export function commandCounter(opts: { excludeCollections?: Iterable<string> } =
 }
 
 type Doc = Record<string, unknown>;
+
+/** A query a command carried: its filter, and for finds their sort, limit and skip. */
+export interface RecordedQuery {
+  command: string;
+  collection: string;
+  filter: Doc;
+  sort?: Doc | undefined;
+  limit?: number | undefined;
+  skip?: number | undefined;
+}
 
 function queryDocuments(name: string, command: Doc): Doc[] {
   const statements = (key: string, field: string) =>

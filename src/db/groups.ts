@@ -94,7 +94,7 @@ export function createGroupQueries(tenantId: string, memberships: MembershipLook
         const d = await GroupModel.findOneAndUpdate(
           { tenantId, _id: id },
           { $set: { updatedAt: at }, $inc: { version: 1 } },
-          { new: true, lean: true, runValidators: true },
+          { returnDocument: 'after', lean: true, runValidators: true },
         );
         return d ? toGroup(d as GroupDoc) : undefined;
       },

@@ -129,6 +129,7 @@ const userSchema = new Schema<UserDoc>(
   { versionKey: false, collection: 'users' },
 );
 userSchema.index({ tenantId: 1, userNameLower: 1 }, { unique: true });
+userSchema.index({ tenantId: 1, _id: 1 }); // SCIM's pages, a workspace's effective members
 userSchema.index({ tenantId: 1, externalId: 1 });
 userSchema.index({ tenantId: 1, entraObjectId: 1 });
 userSchema.index({ tenantId: 1, emailsLower: 1 });
@@ -162,6 +163,7 @@ const groupSchema = new Schema<GroupDoc>(
   { versionKey: false, collection: 'groups' },
 );
 groupSchema.index({ tenantId: 1, displayNameLower: 1 }, { unique: true });
+groupSchema.index({ tenantId: 1, _id: 1 }); // SCIM's pages
 groupSchema.index({ tenantId: 1, externalId: 1 });
 
 /**

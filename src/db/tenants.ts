@@ -42,7 +42,7 @@ export const tenantStorage = guarded(
       const d = await TenantModel.findOneAndUpdate(
         { _id: id },
         { $set: set },
-        { new: true, lean: true, runValidators: true },
+        { returnDocument: 'after', lean: true, runValidators: true },
       );
       return d ? toTenant(d as TenantDoc) : undefined;
     },

@@ -1,5 +1,6 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import {
+  ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
@@ -84,6 +85,8 @@ export function createApolloServer(logger: Logger): ApolloServer<GraphqlContext>
       costLimitPlugin(limits.maxCost),
       errorLogging(logger),
       ApolloServerPluginLandingPageDisabled(),
+      // no HTTP caching of API answers: and the plugin's per-field hook costs every field of every response
+      ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
     ],
