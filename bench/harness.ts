@@ -78,7 +78,7 @@ export function peakRssMiB(pid: number | 'self' = 'self'): number {
 }
 
 /** This process and all its descendants (the embedded database program, PostgreSQL and its backends). */
-function processTree(root: number): number[] {
+export function processTree(root: number): number[] {
   const out: number[] = [];
   const visit = (pid: number) => {
     out.push(pid);

@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { memorySampler, printHeader, startBench, type BenchContext, type PhaseResult } from './harness.js';
 
 /**
- * `npm run bench [-- --users N --groups N --memberships N --concurrency N --only scim|graphql]`
+ * `npm run bench [-- --users N --groups N --memberships N --concurrency N --only scim|graphql|scaling]`
+ * `npm run bench -- --only durability [--rounds N --concurrency N]` (bench/durability.ts)
  *
  * Starts a throwaway embedded database and the real service in this process, drives it over HTTP from a worker
  * thread, and prints one row per operation type. Not a test: it asserts nothing and prints figures.
@@ -14,8 +15,16 @@ const { values } = parseArgs({
     memberships: { type: 'string', default: '250000' },
     concurrency: { type: 'string', default: '8' },
     only: { type: 'string' },
+    rounds: { type: 'string', default: '12' },
   },
 });
+
+if (values.only === 'durability') {
+  // the service in processes of its own, killed and restarted: none of the in-process harness below
+  const { runDurability } = await import('./durability.js');
+  await runDurability({ rounds: Number(values.rounds), concurrency: Number(values.concurrency) });
+  process.exit();
+}
 
 const sizes = {
   users: Number(values.users),

@@ -179,8 +179,14 @@ func run(opts options) error {
 	case err = <-ferretDone:
 		return fmt.Errorf("FerretDB stopped: %v", err)
 	case err = <-pgDone:
+		// Nothing can be served without PostgreSQL: exit now, so that the service restarts us at once, rather than
+		// wait for FerretDB's clients to go (it gives them seconds, answering every request with an error).
 		stopFerret()
-		<-ferretDone
+
+		select {
+		case <-ferretDone:
+		case <-time.After(200 * time.Millisecond):
+		}
 
 		return fmt.Errorf("PostgreSQL stopped: %v", err)
 	}

@@ -64,18 +64,24 @@ export async function disconnectDatabase(): Promise<void> {
   await mongoose.disconnect();
 }
 
-/** True when the database answers a ping. */
+/**
+ * True when the database answers a read of its storage. (Not `ping`: the embedded database answers a ping while the
+ * PostgreSQL under it is gone.)
+ */
 export async function pingDatabase(timeoutMs = 2000): Promise<boolean> {
   const db = mongoose.connection.db;
   if (!db || mongoose.connection.readyState !== 1) return false;
+  let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      db.command({ ping: 1 }),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('ping timeout')), timeoutMs)),
+      db.collection('tenants').findOne({}, { projection: { _id: 1 } }),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('ping timeout')), timeoutMs))),
     ]);
     return true;
   } catch {
     return false;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

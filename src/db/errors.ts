@@ -47,6 +47,9 @@ const unavailableErrors = new Set([
   'PoolClearedOnNetworkError',
 ]);
 
+const lostPostgres =
+  /failed to connect to `|dial error|write failed: write unix|broken pipe|connection reset by peer|unexpected EOF|terminating connection|conn closed/;
+
 /** The database could not be reached, or dropped the connection (driver or mongoose buffering errors). */
 export function isUnavailable(err: unknown): boolean {
   const e = err as { name?: string; message?: string; cause?: unknown } | undefined;
@@ -54,6 +57,14 @@ export function isUnavailable(err: unknown): boolean {
   if (unavailableErrors.has(e.name ?? '')) return true;
   if (e.name === 'MongooseServerSelectionError') return true;
   if (e.name === 'MongooseError' && /buffering timed out/.test(e.message ?? '')) return true;
+  // the embedded database's PostgreSQL is gone (being restarted): FerretDB answers with an internal error (code 1)
+  // that carries the PostgreSQL driver's connection failure
+  if (
+    e.name === 'MongoServerError' &&
+    (e as { code?: number }).code === 1 &&
+    lostPostgres.test(e.message ?? '')
+  )
+    return true;
   return false;
 }
 

@@ -114,18 +114,37 @@ describe('service start-up, bootstrap, CLI and shutdown (separate processes)', f
     }
   });
 
-  it('restarts the database when it dies, and keeps what was written', async () => {
+  it('restarts the database when it dies, answers 503 (never 500, never "ready") meanwhile, and keeps what was written', async () => {
+    const scimToken = 'scim-secret-0123456789abcdef';
     const { child, url, log } = await startService({
       DATA_DIR: dataDir,
       DIRECTORY_BOOTSTRAP_TENANT: 'contoso',
+      DIRECTORY_BOOTSTRAP_SCIM_TOKEN: scimToken,
       DIRECTORY_BOOTSTRAP_ADMIN_TOKEN: 'admin-secret-0123456789abcdef',
     });
+    const users = () =>
+      fetch(`${url}/scim/v2/tenants/contoso/Users?count=1`, {
+        headers: { authorization: `Bearer ${scimToken}` },
+      });
     try {
       for (const victim of ['ferretdb-embedded', 'postgres']) {
         const pid = databaseProcesses(dataDir).find((p) => processName(p).startsWith(victim))!;
         expect(pid, victim).to.be.a('number');
         process.kill(pid, 'SIGKILL');
-        await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, 60_000);
+        // Until the database is back, a request answers 503 and /readyz does not say ready. (The program under
+        // PostgreSQL used to answer FerretDB's ping, and requests 500, for seconds after PostgreSQL was gone.)
+        const seen = new Set<number>();
+        await waitFor(async () => {
+          const status = (await users()).status;
+          seen.add(status);
+          const ready = (await fetch(`${url}/readyz`)).status === 200;
+          if (ready) expect((await users()).status, `${victim}: ready, yet SCIM answers`).to.equal(200);
+          return ready;
+        }, 60_000);
+        expect(
+          [...seen].filter((s) => s !== 200 && s !== 503),
+          `${victim}: statuses while down`,
+        ).to.deep.equal([]);
         const list = cli(['tenant', 'list', '--json'], { DATA_DIR: dataDir });
         expect(list.status, list.stderr).to.equal(0);
         expect((JSON.parse(list.stdout) as { slug: string }[]).map((t) => t.slug)).to.deep.equal(['contoso']);
