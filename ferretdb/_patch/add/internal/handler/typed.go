@@ -91,6 +91,19 @@ func sumValue(n int64) any {
 	return n
 }
 
+// countValue is `$sum: one` over n documents as MongoDB (and FerretDB's $sum) returns it: of ints an int (a long
+// when it does not fit), of longs a long, of doubles a double.
+func countValue(one any, n int64) any {
+	switch one.(type) {
+	case int64:
+		return n
+	case float64:
+		return float64(n)
+	default:
+		return sumValue(n)
+	}
+}
+
 // typedAggregate answers a pipeline of an optional `$match` and one `$group` that counts — `{_id: <constant> or
 // "$field", <name>: {$sum: 1}, ...}`, which is also how drivers' countDocuments counts — from the backend when it
 // can count exactly. ok is false otherwise.
@@ -141,6 +154,8 @@ func typedAggregate(ctx context.Context, c backends.Collection, stages []any) (t
 
 	var counters []string
 
+	ones := map[string]any{} // each counter's 1, whose type is the type of its sum
+
 	for _, k := range spec.Keys() {
 		if k == "_id" {
 			continue
@@ -151,7 +166,9 @@ func typedAggregate(ctx context.Context, c backends.Collection, stages []any) (t
 			return nil, false, nil
 		}
 
-		switch one := must.NotFail(acc.Get("$sum")).(type) {
+		one := must.NotFail(acc.Get("$sum"))
+
+		switch one := one.(type) {
 		case int32:
 			ok = one == 1
 		case int64:
@@ -167,6 +184,7 @@ func typedAggregate(ctx context.Context, c backends.Collection, stages []any) (t
 		}
 
 		counters = append(counters, k)
+		ones[k] = one
 	}
 
 	groups, ok, err := tc.TypedGroupCount(ctx, &backends.TypedGroupCountParams{Filter: filter, Field: field})
@@ -184,7 +202,7 @@ func typedAggregate(ctx context.Context, c backends.Collection, stages []any) (t
 
 		d := must.NotFail(types.NewDocument("_id", key))
 		for _, k := range counters {
-			d.Set(k, sumValue(g.Count))
+			d.Set(k, countValue(ones[k], g.Count))
 		}
 
 		docs[i] = d
@@ -458,6 +476,7 @@ func duplicateKeyMessage(err error, db, coll string) string {
 }
 
 // typedUpdateError maps update and findAndModify errors the backend's typed writes return; nil for others.
+// (They reach it wrapped, unlike an insert's.)
 func typedUpdateError(db, coll, command string, err error) error {
 	var ve *backends.ValidationError
 

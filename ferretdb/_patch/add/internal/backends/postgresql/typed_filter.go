@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -236,6 +237,24 @@ func (b *sqlBuilder) fieldFilter(name string, v any) cond {
 	for _, op := range ops.Keys() {
 		arg := must.NotFail(ops.Get(op))
 
+		if _, isRe := arg.(types.Regex); isRe {
+			switch op {
+			case "$eq":
+				// matches a stored regular expression only (not strings the expression matches): never a typed value
+				if kind == metadata.KindNone {
+					conds = append(conds, condAny)
+				} else {
+					conds = append(conds, condFalse)
+				}
+
+				continue
+			case "$ne", "$gt", "$gte", "$lt", "$lte":
+				// MongoDB refuses a regular expression there: FerretDB reports the error
+				conds = append(conds, condAny)
+				continue
+			}
+		}
+
 		switch op {
 		case "$eq":
 			conds = append(conds, b.eq(name, kind, arg))
@@ -245,7 +264,8 @@ func (b *sqlBuilder) fieldFilter(name string, v any) cond {
 			conds = append(conds, b.compare(name, kind, op, arg))
 		case "$in", "$nin":
 			arr, ok := arg.(*types.Array)
-			if !ok {
+			if !ok || hasOperatorDocument(arr) {
+				// MongoDB refuses `$in: [{$op: ...}]`: FerretDB reports the error
 				conds = append(conds, condAny)
 				continue
 			}
@@ -299,7 +319,8 @@ func (b *sqlBuilder) fieldFilter(name string, v any) cond {
 		case "$not":
 			inner, ok := arg.(*types.Document)
 			if !ok {
-				if re, isRe := arg.(types.Regex); isRe {
+				// FerretDB applies a sibling $options to the $not's expression too
+				if re, isRe := arg.(types.Regex); isRe && !ops.Has("$options") {
 					conds = append(conds, not(b.regex(name, kind, re.Pattern, re.Options)))
 					continue
 				}
@@ -316,6 +337,21 @@ func (b *sqlBuilder) fieldFilter(name string, v any) cond {
 	}
 
 	return and(conds...)
+}
+
+// hasOperatorDocument returns true when an element of arr is a document with an operator (a key starting with $).
+func hasOperatorDocument(arr *types.Array) bool {
+	for i := 0; i < arr.Len(); i++ {
+		if d, ok := must.NotFail(arr.Get(i)).(*types.Document); ok {
+			for _, k := range d.Keys() {
+				if strings.HasPrefix(k, "$") {
+					return true
+				}
+			}
+		}
+	}
+
+	return false
 }
 
 // jsonValue is the jsonb text of a typed field's value, as FerretDB stores it; ok is false when the value cannot
@@ -523,17 +559,16 @@ func (b *sqlBuilder) regex(name string, kind metadata.Kind, pattern, options str
 	text := fmt.Sprintf("(%s->>%s)", metadata.DefaultColumn, quoteLiteral(name))
 	f := field(name)
 
+	// `$` is the end of the string: in MongoDB (PCRE) it also matches before a final newline, but FerretDB
+	// evaluates regular expressions with Go's regexp, where it does not, and it filters the documents of every find
+	// again: the SQL gives FerretDB's answer, so that find and count agree.
 	switch {
 	case start && end:
-		// the whole string (`$` also matches before a final newline): equalities the index answers
-		return cond{sql: fmt.Sprintf("(%s = %s::jsonb OR %s = %s::jsonb)",
-			f, b.arg(string(must.NotFail(json.Marshal(lit)))),
-			f, b.arg(string(must.NotFail(json.Marshal(lit+"\n")))),
-		), exact: true}
+		// the whole string: an equality the index answers
+		return cond{sql: fmt.Sprintf("%s = %s::jsonb", f, b.arg(string(must.NotFail(json.Marshal(lit))))), exact: true}
 
 	case end:
-		p := b.arg("%" + likeEscape(lit))
-		return cond{sql: fmt.Sprintf("(%s LIKE %s OR %s LIKE %s || E'\\n')", text, p, text, p), exact: true}
+		return cond{sql: fmt.Sprintf("%s LIKE %s", text, b.arg("%"+likeEscape(lit))), exact: true}
 
 	case start:
 		c := fmt.Sprintf("%s LIKE %s", text, b.arg(likeEscape(lit)+"%"))
@@ -635,7 +670,7 @@ func (b *sqlBuilder) orderBy(sort *types.Document) (string, bool) {
 
 	parts := make([]string, 0, sort.Len())
 
-	for _, key := range sort.Keys() {
+	for i, key := range sort.Keys() {
 		switch b.schema.KindOf(key) {
 		case metadata.KindString:
 			if !b.stringOrder {
@@ -663,12 +698,19 @@ func (b *sqlBuilder) orderBy(sort *types.Document) (string, bool) {
 			return "", false
 		}
 
-		// MongoDB sorts missing fields and nulls first, ascending
+		// MongoDB sorts missing fields and nulls first, ascending, as equal values: PostgreSQL puts a missing field
+		// (SQL NULL) before null (jsonb null). That is one of MongoDB's orders of equal values unless a later key
+		// orders them: then a field that may be both missing and null sorts as COALESCE (which no index answers).
+		f := field(key)
+		if tf := b.schema.Field(key); i < sort.Len()-1 && !tf.Required && slices.Contains(tf.Types, "null") {
+			f = "COALESCE(" + f + ", 'null'::jsonb)"
+		}
+
 		switch dir {
 		case 1:
-			parts = append(parts, field(key)+" ASC NULLS FIRST")
+			parts = append(parts, f+" ASC NULLS FIRST")
 		case -1:
-			parts = append(parts, field(key)+" DESC NULLS LAST")
+			parts = append(parts, f+" DESC NULLS LAST")
 		default:
 			return "", false
 		}

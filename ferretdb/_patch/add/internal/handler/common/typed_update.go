@@ -46,12 +46,13 @@ func UpdateStatement(ctx context.Context, c backends.Collection, cmd string, que
 		}
 
 		if !typed {
+			closer := iterator.NewMultiCloser(iter)
 			if !param.Multi {
-				iter = LimitIterator(iter, iterator.NewMultiCloser(), 1)
+				iter = LimitIterator(iter, closer, 1)
 			}
 
 			res, err := UpdateDocument(ctx, c, cmd, iter, param)
-			iter.Close()
+			closer.Close()
 
 			return res, err
 		}

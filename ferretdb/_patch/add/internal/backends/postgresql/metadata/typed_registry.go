@@ -78,7 +78,7 @@ func (r *Registry) CollectionSetValidator(ctx context.Context, dbName, collectio
 
 		// the key expressions of an index depend on the typed fields (IndexColumns); rebuild them all
 		for _, index := range c.Indexes {
-			columns, method := schema.IndexColumns(index.Key)
+			columns, method := schema.IndexColumns(index.Key, index.Unique)
 
 			unique := ""
 			if index.Unique {

@@ -207,11 +207,14 @@ func ParseValidator(validator *types.Document) (*TypedSchema, error) {
 		}
 	}
 
+	sort.Slice(res.Fields, func(i, j int) bool { return res.Fields[i].Name < res.Fields[j].Name })
+
 	for name := range required {
-		// a required field without a property of its own (Fields is not sorted yet: no Field lookup here)
-		if !slices.ContainsFunc(res.Fields, func(f TypedField) bool { return f.Name == name }) {
-			res.Fields = append(res.Fields, TypedField{Name: name})
+		if f := res.Field(name); f != nil { // (a binary search: Fields are sorted)
+			continue
 		}
+
+		res.Fields = append(res.Fields, TypedField{Name: name})
 	}
 
 	sort.Slice(res.Fields, func(i, j int) bool { return res.Fields[i].Name < res.Fields[j].Name })
@@ -438,11 +441,12 @@ func unmarshalSchema(v any) (*TypedSchema, error) {
 // IndexColumns returns the index expressions and method ("btree" or "gin") for an index's keys.
 //
 // Ascending keys sort nulls (missing fields) first and descending keys last, as MongoDB does, so that a sort on
-// any key can be read from the index in either direction. An index over an array-of-strings field is a GIN index
-// of that field alone (jsonb_path_ops): it answers MongoDB's "the array contains this value".
-func (s *TypedSchema) IndexColumns(key []IndexKeyPair) (columns []string, method string) {
+// any key can be read from the index in either direction. A non-unique index over an array-of-strings field is a
+// GIN index of that field alone (jsonb_path_ops): it answers MongoDB's "the array contains this value". (GIN
+// indexes cannot be unique: a unique one stays a B-tree of the whole values, as FerretDB makes it.)
+func (s *TypedSchema) IndexColumns(key []IndexKeyPair, unique bool) (columns []string, method string) {
 	for _, k := range key {
-		if !strings.Contains(k.Field, ".") && s.KindOf(k.Field) == KindStringArray {
+		if !unique && !strings.Contains(k.Field, ".") && s.KindOf(k.Field) == KindStringArray {
 			return []string{fmt.Sprintf("((%s->%s)) jsonb_path_ops", DefaultColumn, quoteString(k.Field))}, "gin"
 		}
 	}
