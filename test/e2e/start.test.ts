@@ -198,6 +198,14 @@ describe('service start-up, bootstrap, CLI and shutdown (separate processes)', f
     }
   });
 
+  it('refuses a DATA_DIR that holds the previous SQLite database, saying how to carry its data over', () => {
+    writeFileSync(path.join(dataDir, 'directory.sqlite'), 'SQLite format 3\0');
+    const res = runService({ DATA_DIR: dataDir });
+    expect(res.status).to.equal(1);
+    expect(res.stderr).to.contain('directory.sqlite').and.contain('directory backup').and.contain('restore');
+    expect(readdirSync(dataDir)).to.deep.equal(['directory.sqlite']); // nothing started beside it
+  });
+
   it('refuses bad configuration with a message that names the variable', () => {
     const res = runService({ PORT: 'eighty', DATA_DIR: dataDir });
     expect(res.status).to.equal(2);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import path from 'node:path';
@@ -43,6 +43,28 @@ export class EmbeddedDatabaseError extends Error {}
 /** Another process holds DATA_DIR (the program's exit status 3). */
 export class DataDirInUseError extends EmbeddedDatabaseError {}
 
+/**
+ * Before this version the embedded database kept its data in SQLite files (`<database>.sqlite`) in DATA_DIR, which
+ * FerretDB over PostgreSQL does not read. Starting beside them would look like an empty directory; refuse instead,
+ * saying how to carry the data over.
+ */
+function refuseSqliteData(dataDir: string, external: boolean): void {
+  let names: string[];
+  try {
+    names = readdirSync(dataDir);
+  } catch {
+    return; // a DATA_DIR not made yet
+  }
+  const sqlite = names.filter((n) => n.endsWith('.sqlite'));
+  if (sqlite.length === 0 || external || names.includes('postgresql')) return;
+  throw new EmbeddedDatabaseError(
+    `DATA_DIR (${path.resolve(dataDir)}) holds the previous embedded database (FerretDB over SQLite: ` +
+      `${sqlite.join(', ')}), which this version does not read. To keep that data: with the previous version, ` +
+      `\`npx directory backup directory.jsonl\`; then move the .sqlite files out of DATA_DIR, start this version, ` +
+      `and \`npx directory restore directory.jsonl\`. To start empty, move the .sqlite files away.`,
+  );
+}
+
 const exitLocked = 3;
 const maxRestarts = 5;
 const restartWindowMs = 5 * 60_000;
@@ -82,6 +104,7 @@ export function postgresBinDir(): string {
 
 /** Starts the database (building the program first if needed) and resolves once it accepts connections. */
 export async function startEmbeddedDatabase(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  refuseSqliteData(opts.dataDir, Boolean(opts.postgresqlUrl));
   const bin = await ensureBinary(opts.binDir, opts.onProgress);
   const args = ['-data-dir', path.resolve(opts.dataDir)];
   if (!opts.postgresqlUrl) args.push('-pg-bin', postgresBinDir());
