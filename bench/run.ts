@@ -43,7 +43,10 @@ type Suite = (ctx: BenchContext, s: typeof sizes) => Promise<PhaseResult[]>;
 const suites: Record<string, () => Promise<Suite>> = {
   scim: async () => (await import('./scim.js')).runScimBench,
   graphql: async () => (await import('./graphql.js')).runGraphqlBench,
+  scaling: async () => (await import('./scaling.js')).runScalingBench,
 };
+/** Suites that run only when asked for with --only. */
+const onRequest = new Set(['scaling']);
 
 function databaseLabel(): string {
   if (process.env.MONGODB_URI) return 'MONGODB_URI';
@@ -65,7 +68,7 @@ console.log(
 );
 try {
   for (const [name, load] of Object.entries(suites)) {
-    if (values.only && values.only !== name) continue;
+    if (values.only ? values.only !== name : onRequest.has(name)) continue;
     console.log(`\n## ${name}`);
     printHeader();
     await (
