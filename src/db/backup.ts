@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { BSON, type Db, type Document } from 'mongodb';
 import mongoose from 'mongoose';
-import { allModels } from './models.js';
+import { allModels } from './models/index.js';
 
 /**
  * Backup and restore through the driver, so they work on any MongoDB-compatible database (MongoDB, Atlas, the
