@@ -173,6 +173,7 @@ describe('queries of the service on the embedded database: exact, and read throu
   }
 
   const fillerCollections = [
+    'tenants',
     'users',
     'groups',
     'memberships',
@@ -196,7 +197,8 @@ describe('queries of the service on the embedded database: exact, and read throu
       const copies = Array.from({ length: count }, (_, i) => ({
         ...sample,
         _id: randomUUID() as never,
-        tenantId: `filler-tenant-${i % n}`,
+        ...('tenantId' in sample! ? { tenantId: `filler-tenant-${i % n}` } : {}),
+        ...('slug' in sample! ? { slug: `filler-tenant-${i}` } : {}),
         // (unique keys in a tenant: a user's name, a membership's user)
         ...('userNameLower' in sample! ? { userNameLower: `copy${i}@x.com` } : {}),
         ...('groupId' in sample! ? { userId: randomUUID() } : {}),
