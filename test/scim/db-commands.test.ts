@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Long } from 'mongodb';
 import mongoose from 'mongoose';
 import { commandCounter, type RecordedQuery } from '../../src/db/connection.js';
-import { UserModel } from '../../src/db/models.js';
+import { UserModel } from '../../src/db/models/index.js';
 import { createContext } from '../../src/services/context.js';
 import { addMembers, createGroup } from '../../src/services/groups.js';
 import { setWorkspaceDefaultAccess } from '../../src/services/access-policies.js';
