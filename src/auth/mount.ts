@@ -19,6 +19,7 @@ export async function createAuthMount(
     entra: setup.entra,
     cookieName: setup.cookieName,
     secret: setup.secret,
+    sessions: setup.store,
     apiAudience: config.ENTRA_API_AUDIENCE,
     apiScope: config.ENTRA_API_SCOPE,
     apiRole: config.ENTRA_API_ROLE,

@@ -12,7 +12,7 @@ import type { Logger } from '../log.js';
 import type { Authenticated } from './authenticators.js';
 import { presentSession } from './presenter.js';
 import { sendRefusal } from './responses.js';
-import type { SessionSignIn } from './session-store.js';
+import type { SessionSignIn } from './session.js';
 import type { SignInSetup } from './setup.js';
 import type { SignInRefusal, SignInStart } from './strategy.js';
 

@@ -4,14 +4,14 @@ import passport from 'passport';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { AccessTarget } from '../services/access.js';
+import { createSessionStore } from '../services/sessions.js';
 import { Entra } from './entra.js';
-import { DirectorySessionStore } from './session-store.js';
 import { completeSignIn } from './sign-in.js';
 import { EntraStrategy } from './strategy.js';
 
 /** A signed-in session lasts this long from sign-in (absolute; Entra's own session makes signing in again quick). */
 export const sessionLifetimeMs = 8 * 3600_000;
-const sweepIntervalMs = 10 * 60_000;
+const sweepIntervalMinutes = 10;
 
 /**
  * The sign-in machinery, set up once per app: the Entra client, the session cookie and its store, and a passport
@@ -26,12 +26,15 @@ export function createSignInSetup(config: Config, logger: Logger, publicUrl: () 
   const cookieName = secure ? '__Host-directory.sid' : 'directory.sid';
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure, path: '/' };
 
-  const store = new DirectorySessionStore(sessionLifetimeMs);
-  store.startSweeping(sweepIntervalMs, (err) => logger.warn({ err }, 'expired sessions could not be swept'));
+  const store = createSessionStore({
+    lifetimeMs: sessionLifetimeMs,
+    sweepIntervalMinutes,
+    onSweepError: (err) => logger.warn({ err }, 'expired sessions could not be swept'),
+  });
   const sessions = session({
     name: cookieName,
     secret,
-    store,
+    store: store.store,
     resave: false,
     saveUninitialized: false,
     rolling: false,
@@ -55,13 +58,15 @@ export function createSignInSetup(config: Config, logger: Logger, publicUrl: () 
     cookie,
     /** express-session over the database store: only the sign-in routes run it. */
     sessions,
+    /** The store itself, for the API's authenticators (which read the cookie without express-session). */
+    store,
     passport: auth,
     /** Where a completed sign-in lands. */
     landingUrl: (target: AccessTarget) =>
       target.kind === 'WORKSPACE'
         ? `${publicUrl()}/workspaces/${encodeURIComponent(target.workspaceId)}`
         : `${publicUrl()}/`,
-    stop: async () => store.stopSweeping(),
+    stop: async () => store.stop(),
   };
 }
 

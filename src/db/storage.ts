@@ -36,4 +36,4 @@ export { credentialLookup } from './credentials.js';
 export { ssoConfigurationLookup } from './sso-configurations.js';
 export { logStorage } from './logs.js';
 export { integrityStorage, type SweepResult } from './integrity.js';
-export { sessionStorage, type StoredSession } from './sessions.js';
+export { createSessionStore, type SessionStore } from './sessions.js';

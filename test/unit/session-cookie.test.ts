@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { sign } from 'cookie-signature';
-import { sessionIdFromCookie } from '../../src/auth/session-store.js';
+import { sessionIdFromCookie } from '../../src/auth/session.js';
 
 describe('the signed session cookie (no database)', () => {
   const secret = 'a secret of the service';
