@@ -216,6 +216,9 @@ describe('race suite: deletes ∥ member adds, interrupted deletes, settings ∥
       return n + (await ctx.db.memberships.countByGroup(spare));
     };
     const before = await memberships();
+    // Entra's membership query reports no user whose record is gone, even before the sweep
+    let reportedBefore = 0;
+    for (const u of users.slice(3, 5)) reportedBefore += await entraMemberOf(client, u, groups);
     const result = await sweep();
     const after = await memberships();
     for (const u of users.slice(0, 5)) {
@@ -232,7 +235,9 @@ describe('race suite: deletes ∥ member adds, interrupted deletes, settings ∥
       orphansBefore: before,
       orphansAfter: after,
       recordsFinished: result.recordsRemoved,
+      entraReportsOfRemovedUsersBeforeSweep: reportedBefore,
     };
+    expect(reportedBefore).to.equal(0);
     expect(after).to.equal(0);
     expect(again.recordsRemoved).to.equal(0);
   });
