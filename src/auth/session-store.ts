@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { unsign } from 'cookie-signature';
 import session from 'express-session';
 import { endSession, loadSession, saveSession, sweepExpiredSessions } from '../services/sessions.js';
 import type { AccessTarget } from '../services/access.js';
@@ -92,9 +92,9 @@ export class DirectorySessionStore extends session.Store {
 }
 
 /**
- * The session id in a signed express-session cookie (`s:<id>.<HMAC-SHA256 base64 without padding>`, URI-encoded,
- * as the cookie-signature package writes it), or undefined when absent or not signed with `secret`. Lets the
- * API's authenticators read the sign-in session without running express-session.
+ * The session id in a signed express-session cookie (`s:<id>.<signature>`, URI-encoded, signed by the
+ * cookie-signature package as express-session does), or undefined when absent or not signed with `secret`. Lets
+ * the API's authenticators read the sign-in session without running express-session.
  */
 export function sessionIdFromCookie(
   cookieHeader: string | undefined,
@@ -112,13 +112,7 @@ export function sessionIdFromCookie(
       return undefined;
     }
     if (!value.startsWith('s:')) return undefined;
-    const signed = value.slice(2);
-    const dot = signed.lastIndexOf('.');
-    if (dot <= 0) return undefined;
-    const id = signed.slice(0, dot);
-    const mac = Buffer.from(signed.slice(dot + 1));
-    const expected = Buffer.from(createHmac('sha256', secret).update(id).digest('base64').replace(/=+$/, ''));
-    return mac.length === expected.length && timingSafeEqual(mac, expected) ? id : undefined;
+    return unsign(value.slice(2), secret) || undefined;
   }
   return undefined;
 }

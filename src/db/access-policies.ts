@@ -1,6 +1,6 @@
 import type { AccessPolicies, AccessRule } from '../domain/types.js';
 import { guarded, isDuplicateKey } from './errors.js';
-import { AccessPolicyModel, type AccessPolicyDoc } from './models.js';
+import { AccessPolicyModel, type AccessPolicyDoc } from './models/index.js';
 import { clean } from './reads.js';
 import { toAccessRule } from './workspaces.js';
 

@@ -6,7 +6,7 @@ import {
   UserModel,
   type DeletionDoc,
   type MembershipDoc,
-} from './models.js';
+} from './models/index.js';
 
 /**
  * Membership integrity without transactions. Deleting a user or group writes a deletion record first, then removes

@@ -5,7 +5,7 @@ import {
   ProvisioningLogModel,
   type AuditEventDoc,
   type ProvisioningLogDoc,
-} from './models.js';
+} from './models/index.js';
 import { budget, clean } from './reads.js';
 
 type Q = Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { guarded } from './errors.js';
-import { SessionModel, type SessionDoc } from './models.js';
+import { SessionModel, type SessionDoc } from './models/index.js';
 
 /**
  * Storage of sign-in sessions, shared by every service instance. The expiry lives in the document: an expired

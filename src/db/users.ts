@@ -11,7 +11,7 @@ import {
   type FieldSpec,
   type FieldTable,
 } from './filter.js';
-import { UserModel, type EntryDoc, type UserDoc } from './models.js';
+import { UserModel, type EntryDoc, type UserDoc } from './models/index.js';
 import { budget, clean, oneBatch, type ListOptions, type MembershipLookup } from './reads.js';
 
 type Q = Record<string, unknown>;
@@ -169,7 +169,11 @@ export function createUserQueries(tenantId: string, memberships: MembershipLooku
     const and: Q[] = [];
     // the separator is in no name: a term holding it finds nobody (rather than a match across two names)
     if (search) {
-      and.push(search.includes(searchSeparator) ? { _id: { $in: [] } } : { searchText: { $regex: escapeRegex(search.toLowerCase()) } });
+      and.push(
+        search.includes(searchSeparator)
+          ? { _id: { $in: [] } }
+          : { searchText: { $regex: escapeRegex(search.toLowerCase()) } },
+      );
     }
     if (filter) {
       const resolved = new Map<Filter, Q>();

@@ -1,4 +1,3 @@
-
 import type { GroupFilter, UserFilter, UserFilterField } from '../domain/filter.js';
 import type { CredentialKind, Email, PhoneNumber, RecordSource } from '../domain/types.js';
 import type { AccessRuleInput as ServiceAccessRuleInput } from '../services/access-policies.js';

@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { recordSourceOf } from '../domain/context.js';
 import { type ServiceContext } from './context.js';
-import {
-  ImmutableFieldError,
-  InvalidInputError,
-  NotFoundError,
-} from '../domain/errors.js';
+import { ImmutableFieldError, InvalidInputError, NotFoundError } from '../domain/errors.js';
 import type { GroupFilter } from '../domain/filter.js';
 import type { Group, Membership, Page, User } from '../domain/types.js';
 import { recordAudit } from './audit.js';
