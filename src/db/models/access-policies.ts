@@ -7,6 +7,9 @@ export interface AccessPolicyDoc {
   tenantId: string;
   mainDashboard: AccessRuleDoc;
   workspaceDefaults: AccessRuleDoc;
+  /** Each rule's version, for compare-and-set writes (absent on documents written before: version 0). */
+  mainDashboardVersion?: number;
+  workspaceDefaultsVersion?: number;
   updatedAt: Date;
 }
 
@@ -16,6 +19,8 @@ const accessPolicySchema = new Schema<AccessPolicyDoc>(
     tenantId: { type: String, required: true },
     mainDashboard: { type: accessRuleSchema, required: true },
     workspaceDefaults: { type: accessRuleSchema, required: true },
+    mainDashboardVersion: Number,
+    workspaceDefaultsVersion: Number,
     updatedAt: { type: Date, required: true },
   },
   { versionKey: false, collection: 'accesspolicies' },
