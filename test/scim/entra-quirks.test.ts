@@ -118,19 +118,24 @@ describe('Entra ID quirks (src/scim/entra-quirks.ts)', () => {
       Operations: [
         {
           op: 'replace',
-          value: { 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber': 'Aklq' },
+          value: {
+            'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber': 'E1',
+            'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeId': 'Aklq',
+          },
         },
       ],
     });
     expect(unknown.status).to.equal(400);
     expect(unknown.body.scimType).to.equal('invalidPath');
+    // refused whole: the employeeNumber beside the unknown attribute was not applied
+    expect((await client.get(`/Users/${u.id}`)).body[enterpriseUser]).to.deep.equal({ department: 'R&D' });
   });
 
   it('quirk 4: a value-filter path that matches nothing creates the entry', async () => {
-    expect(entryFromValueFilter({ kind: 'compare', sub: 'type', op: 'eq', value: 'work' })).to.deep.equal({
+    expect(entryFromValueFilter({ kind: 'compare', field: 'type', op: 'eq', value: 'work' })).to.deep.equal({
       type: 'work',
     });
-    expect(entryFromValueFilter({ kind: 'compare', sub: 'type', op: 'ne', value: 'work' })).to.equal(
+    expect(entryFromValueFilter({ kind: 'compare', field: 'type', op: 'ne', value: 'work' })).to.equal(
       undefined,
     );
     const { client } = await scimTenant(server);
