@@ -22,6 +22,7 @@ import { changeVersioned } from './optimistic.js';
 import { checkedUserFilter } from './filters.js';
 import { offsetPage } from './paging.js';
 import { assertMayLookUpUser, assertMayRead, assertMayReadUser } from './read-policy.js';
+import { assertManager } from './org-chart.js';
 import { addresses } from './user-addresses.js';
 import { entraId, multiValued, optionalBoolean, optionalText, requiredText, searchTerm } from './validate.js';
 
@@ -84,26 +85,6 @@ function normalise(input: UserInput): NormalisedUser {
   return out;
 }
 
-/**
- * A manager is a user of the same tenant, and not the user itself: checked when the manager changes (one read).
- * An unknown id is invalid input at `managerId` (SCIM: 400 invalidValue).
- */
-async function assertManager(
-  ctx: ServiceContext,
-  userId: string,
-  managerId: string | undefined,
-): Promise<void> {
-  if (managerId === undefined) return;
-  if (managerId === userId)
-    throw new InvalidInputError('managerId: a user cannot be their own manager', 'managerId');
-  if ((await ctx.db.users.missingIds([managerId])).length > 0) {
-    throw new InvalidInputError(
-      `managerId: no user with id ${JSON.stringify(managerId)} in this directory`,
-      'managerId',
-    );
-  }
-}
-
 export async function createUser(ctx: ServiceContext, input: UserInput): Promise<User> {
   const now = new Date();
   const id = randomUUID();
@@ -139,11 +120,9 @@ export async function readUser(ctx: ServiceContext, id: string): Promise<User> {
 }
 
 /** A field beyond the basic profile, of a user the reader reached (read-policy.ts: their own, or an admin's). */
-export function readUserField<K extends 'phoneNumbers' | 'externalId' | 'entraObjectId'>(
-  ctx: ServiceContext,
-  user: User,
-  field: K,
-): User[K] {
+export function readUserField<
+  K extends 'phoneNumbers' | 'addresses' | 'externalId' | 'employeeNumber' | 'entraObjectId' | 'managerId',
+>(ctx: ServiceContext, user: User, field: K): User[K] {
   assertMayReadUser(ctx, user.id, 'private');
   return user[field];
 }
