@@ -248,11 +248,12 @@ export function createUserQueries(tenantId: string, memberships: MembershipLooku
         return (await UserModel.deleteOne({ tenantId, _id: id })).deletedCount === 1;
       },
       /** The users whose manager was `managerId` lose the reference (one command; their version moves on). */
-      async clearManager(managerId: string, at: Date): Promise<void> {
-        await UserModel.updateMany(
+      async clearManager(managerId: string, at: Date): Promise<number> {
+        const res = await UserModel.updateMany(
           { tenantId, managerId },
           { $unset: { managerId: 1 }, $set: { updatedAt: at }, $inc: { version: 1 } },
         );
+        return res.modifiedCount;
       },
       /**
        * The direct reports of several managers, each sorted by lower-case userName (after `after`, when given), in

@@ -264,8 +264,13 @@ export async function deleteUser(ctx: ServiceContext, id: string): Promise<void>
   if (!(await repos.users.delete(id))) throw new NotFoundError('user', id);
   await repos.memberships.removeAllOfUser(id);
   // a manager who is gone is no manager: their direct reports lose the reference (no dangling manager.value)
-  await repos.users.clearManager(id, new Date());
-  recordAudit(ctx, 'user.delete', { type: 'user', id }, { userName: user.userName });
+  const reports = await repos.users.clearManager(id, new Date());
+  recordAudit(
+    ctx,
+    'user.delete',
+    { type: 'user', id },
+    { userName: user.userName, ...(reports > 0 ? { managerClearedOfReports: reports } : {}) },
+  );
 }
 
 const comparable = [...entraOwnedUserFields, 'entraObjectId'] as const;
