@@ -5,14 +5,22 @@ import { invalidPath, invalidValue, mutability } from './errors.js';
 import { parseScimFilter } from './filter-parser.js';
 import { parsePatchPath } from './paths.js';
 import { targets, text, type PatchOperation } from './patch.js';
+import { groupSchema } from './schema.js';
 
 /** Group PATCH (RFC 7644 §3.5.2): displayName, externalId and members; never reads or rewrites a member list. */
 
 /** Attributes a client may read but never write (RFC 7643 §3.1). */
 const readOnly = new Set(['id', 'meta', 'schemas']);
 
+/** The group's single-valued attributes (schema.ts): lower-case name → directory field. */
+const attributes = new Map(
+  groupSchema.attributes
+    .filter((a) => !a.multiValued && a.type !== 'complex')
+    .map((a) => [a.name.toLowerCase(), a.field as 'displayName' | 'externalId']),
+);
+
 /** Every PATCH path a Group accepts (for the discovery consistency test). */
-export const groupPatchPaths: string[] = ['displayname', 'externalid', 'members'];
+export const groupPatchPaths: string[] = [...attributes.keys(), 'members'];
 
 /**
  * Folds the operations into one GroupChanges, in order: a later operation on the same member wins (add then remove
@@ -78,7 +86,7 @@ export function applyGroupPatch(ops: readonly PatchOperation[]): GroupChanges {
     }
     if (p.filter !== undefined || p.sub !== undefined)
       throw invalidPath(`${rawPath} is not a path of a Group`);
-    const field = p.key === 'displayname' ? 'displayName' : p.key === 'externalid' ? 'externalId' : undefined;
+    const field = attributes.get(p.key);
     if (!field) throw invalidPath(`${rawPath} is not an attribute this directory stores`);
     set[field] = op === 'remove' ? undefined : text(value, rawPath);
     touchedAttributes = true;
