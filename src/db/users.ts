@@ -1,6 +1,6 @@
 import { InvalidInputError, TooExpensiveError } from '../domain/errors.js';
 import type { Filter, UserFilter, UserFilterField } from '../domain/filter.js';
-import type { User } from '../domain/types.js';
+import { userTextFields, type User } from '../domain/types.js';
 import { matchesEntry } from '../domain/entry-filter.js';
 import { guarded } from './errors.js';
 import {
@@ -11,7 +11,7 @@ import {
   type FieldSpec,
   type FieldTable,
 } from './filter.js';
-import { UserModel, type EntryDoc, type UserDoc } from './models/index.js';
+import { UserModel, type AddressDoc, type EntryDoc, type UserDoc } from './models/index.js';
 import { budget, clean, oneBatch, type ListOptions, type MembershipLookup } from './reads.js';
 
 type Q = Record<string, unknown>;
@@ -49,6 +49,8 @@ export const userFields: FieldTable = {
   displayName: name('displayName'),
   externalId: { path: 'externalId', type: 'string' },
   department: name('department', false),
+  title: name('title', false),
+  managerId: { path: 'managerId', type: 'string' },
   entraObjectId: { path: 'entraObjectId', type: 'string' },
   source: { path: 'source', type: 'string' },
   emails: multi('emails'),
@@ -78,6 +80,7 @@ function toDoc(tenantId: string, user: Omit<User, 'tenantId'>): UserDoc {
     familyNameLower: lower(user.familyName),
     displayNameLower: lower(user.displayName),
     departmentLower: lower(user.department),
+    titleLower: lower(user.title),
     entraObjectId: lower(user.entraObjectId),
     emailsLower: lowerValues(user.emails),
     phoneNumbersLower: lowerValues(user.phoneNumbers),
@@ -89,19 +92,33 @@ function entries(list: EntryDoc[] | undefined) {
   return (list ?? []).map((e) => clean({ value: e.value ?? '', type: e.type, primary: e.primary }));
 }
 
+function addresses(list: AddressDoc[] | undefined) {
+  return (list ?? []).map((a) =>
+    clean({
+      type: a.type,
+      formatted: a.formatted,
+      streetAddress: a.streetAddress,
+      locality: a.locality,
+      region: a.region,
+      postalCode: a.postalCode,
+      country: a.country,
+      primary: a.primary,
+    }),
+  );
+}
+
 function toUser(d: UserDoc): User {
   return clean({
     id: d._id,
     tenantId: d.tenantId,
     userName: d.userName,
     active: d.active,
-    givenName: d.givenName,
-    familyName: d.familyName,
-    displayName: d.displayName,
+    ...Object.fromEntries(userTextFields.map((f) => [f, d[f]])),
     emails: entries(d.emails),
     phoneNumbers: entries(d.phoneNumbers),
+    addresses: addresses(d.addresses),
     externalId: d.externalId,
-    department: d.department,
+    managerId: d.managerId,
     entraObjectId: d.entraObjectId,
     source: d.source,
     createdAt: d.createdAt,
@@ -229,6 +246,36 @@ export function createUserQueries(tenantId: string, memberships: MembershipLooku
       },
       async delete(id: string): Promise<boolean> {
         return (await UserModel.deleteOne({ tenantId, _id: id })).deletedCount === 1;
+      },
+      /** The users whose manager was `managerId` lose the reference (one command; their version moves on). */
+      async clearManager(managerId: string, at: Date): Promise<number> {
+        const res = await UserModel.updateMany(
+          { tenantId, managerId },
+          { $unset: { managerId: 1 }, $set: { updatedAt: at }, $inc: { version: 1 } },
+        );
+        return res.modifiedCount;
+      },
+      /**
+       * The direct reports of several managers, each sorted by lower-case userName (after `after`, when given), in
+       * one command: at most `cap` users; undefined when there are more (the caller then asks per manager).
+       */
+      async listByManagers(
+        managerIds: readonly string[],
+        after: string | undefined,
+        cap: number,
+      ): Promise<User[] | undefined> {
+        if (managerIds.length === 0) return [];
+        const docs = await UserModel.find({
+          tenantId,
+          managerId: { $in: [...managerIds] },
+          ...(after !== undefined ? { userNameLower: { $gt: after } } : {}),
+        })
+          .sort({ managerId: 1, userNameLower: 1 })
+          .limit(cap + 1)
+          .batchSize(oneBatch(cap + 1))
+          .maxTimeMS(budget)
+          .lean<UserDoc[]>();
+        return docs.length > cap ? undefined : docs.map(toUser);
       },
       /** The ids (of these, without repeats) that are not users of this tenant, in one command. */
       async missingIds(ids: readonly string[]): Promise<string[]> {

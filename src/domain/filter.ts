@@ -30,6 +30,8 @@ export const userFilterFields = [
   'displayName',
   'externalId',
   'department',
+  'title',
+  'managerId',
   'entraObjectId',
   'emails',
   'phoneNumbers',

@@ -25,7 +25,56 @@ export interface PhoneNumber {
   primary?: boolean | undefined;
 }
 
-export interface User {
+/** A postal address (RFC 7643 §4.1.2 addresses): every sub-attribute optional, at least one of the text ones set. */
+export interface Address {
+  type?: string | undefined;
+  formatted?: string | undefined;
+  streetAddress?: string | undefined;
+  locality?: string | undefined;
+  region?: string | undefined;
+  postalCode?: string | undefined;
+  country?: string | undefined;
+  primary?: boolean | undefined;
+}
+
+/** The text parts of an address, in the order RFC 7643 §4.1.2 lists them. */
+export const addressParts = [
+  'formatted',
+  'streetAddress',
+  'locality',
+  'region',
+  'postalCode',
+  'country',
+] as const;
+
+/**
+ * The optional text attributes of a user beyond its names (RFC 7643 §4.1.1 and the enterprise extension §4.3), in
+ * directory words. `formattedName` is SCIM's name.formatted.
+ */
+export const userTextFields = [
+  'displayName',
+  'givenName',
+  'familyName',
+  'formattedName',
+  'middleName',
+  'honorificPrefix',
+  'honorificSuffix',
+  'nickName',
+  'title',
+  'userType',
+  'preferredLanguage',
+  'locale',
+  'timezone',
+  'profileUrl',
+  'employeeNumber',
+  'costCenter',
+  'organization',
+  'division',
+  'department',
+] as const;
+export type UserTextField = (typeof userTextFields)[number];
+
+export interface User extends Partial<Record<UserTextField, string | undefined>> {
   id: string;
   tenantId: string;
   /** As given by the writer; uniqueness is case-insensitive. */
@@ -36,8 +85,11 @@ export interface User {
   displayName?: string | undefined;
   emails: Email[];
   phoneNumbers: PhoneNumber[];
+  addresses: Address[];
   externalId?: string | undefined;
   department?: string | undefined;
+  /** The id of this user's manager, a user of the same tenant (enterprise extension `manager.value`). */
+  managerId?: string | undefined;
   /** Entra object ID (oid), when known (learned at sign-in or set by an admin). */
   entraObjectId?: string | undefined;
   source: RecordSource;

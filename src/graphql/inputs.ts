@@ -1,9 +1,17 @@
 import type { GroupFilter, UserFilter, UserFilterField } from '../domain/filter.js';
-import type { CredentialKind, Email, PhoneNumber, RecordSource } from '../domain/types.js';
+import {
+  userTextFields,
+  type Address,
+  type CredentialKind,
+  type Email,
+  type PhoneNumber,
+  type RecordSource,
+} from '../domain/types.js';
 import type { AccessRuleInput as ServiceAccessRuleInput } from '../services/access-policies.js';
 import type { UserChanges, UserInput } from '../services/users.js';
 import type {
   AccessRuleInput,
+  AddressInput,
   CreateUserInput,
   EmailInput,
   GroupFilter as GqlGroupFilter,
@@ -54,28 +62,33 @@ function multi<T extends Email | PhoneNumber>(
   );
 }
 
+function addresses(items: InputMaybe<readonly AddressInput[]> | undefined): Address[] | undefined {
+  if (items === null || items === undefined) return undefined;
+  return items.map((a) => presentKeys(a) as Address);
+}
+
 export function userInput(input: CreateUserInput): UserInput {
   return {
+    ...Object.fromEntries(userTextFields.map((f) => [f, opt(input[f])])),
     userName: input.userName,
     active: opt(input.active),
-    givenName: opt(input.givenName),
-    familyName: opt(input.familyName),
-    displayName: opt(input.displayName),
     emails: multi<Email>(input.emails),
     phoneNumbers: multi<PhoneNumber>(input.phoneNumbers),
+    addresses: addresses(input.addresses),
     externalId: opt(input.externalId),
-    department: opt(input.department),
+    managerId: opt(input.managerId),
     entraObjectId: opt(input.entraObjectId),
   };
 }
 
 export function userChanges(input: UpdateUserInput): UserChanges {
-  const { emails, phoneNumbers, active, ...rest } = input;
+  const { emails, phoneNumbers, addresses: addressList, active, ...rest } = input;
   const changes: UserChanges = presentKeys(rest);
   // `active: null` cannot mean "clear": it is treated as omitted.
   if (active !== null && active !== undefined) changes.active = active;
   if (emails !== undefined) changes.emails = multi<Email>(emails) ?? [];
   if (phoneNumbers !== undefined) changes.phoneNumbers = multi<PhoneNumber>(phoneNumbers) ?? [];
+  if (addressList !== undefined) changes.addresses = addresses(addressList) ?? [];
   return changes;
 }
 
@@ -100,6 +113,8 @@ export function userFilter(f: InputMaybe<GqlUserFilter> | undefined): UserFilter
     if (f.externalId) eq('externalId', f.externalId);
     if (f.entraObjectId) eq('entraObjectId', f.entraObjectId);
     if (f.department) eq('department', f.department);
+    if (f.title) eq('title', f.title);
+    if (f.managerId) eq('managerId', f.managerId);
     if (f.source) eq('source', fromGqlSource[f.source]);
     if (f.memberOf) parts.push({ kind: 'memberOf', groupId: f.memberOf });
   }

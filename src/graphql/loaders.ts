@@ -7,7 +7,9 @@ import { getGroupsByExternalIds, getGroupsByIds } from '../services/groups.js';
 import { countMembersOfGroups, listMembershipsOfUsers } from '../services/memberships.js';
 import { listSsoConfigurations } from '../services/sso.js';
 import { getTenant } from '../services/tenants.js';
+import { firstDirectReports } from '../services/org-chart.js';
 import { getUsersByIds } from '../services/users.js';
+import { maxPageSize } from './pagination.js';
 
 /**
  * Per-request DataLoaders: every field that needs a record by id asks a loader, so a page of N items costs one
@@ -34,6 +36,11 @@ export function createLoaders(ctx: ServiceContext) {
       const byUser = new Map<string, Membership[]>(userIds.map((id) => [id, []]));
       for (const m of all) byUser.get(m.userId)?.push(m);
       return userIds.map((id) => byUser.get(id)!.sort((a, b) => compare(a.groupId, b.groupId)));
+    }),
+    /** The first page (and one more, for hasNextPage) of each user's direct reports, by userName. */
+    firstDirectReports: new DataLoader<string, User[]>(async (managerIds) => {
+      const byManager = await firstDirectReports(ctx, managerIds, maxPageSize + 1);
+      return managerIds.map((id) => byManager.get(id) ?? []);
     }),
     memberCount: new DataLoader<string, number>(async (groupIds) => {
       const counts = await countMembersOfGroups(ctx, groupIds);

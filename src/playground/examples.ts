@@ -237,6 +237,21 @@ export const examples: Example[] = [
     variables: { search: null, after: null },
   },
   {
+    title: 'Org chart',
+    description:
+      'People of a department (null: everyone) with their title, manager and direct reports, as Entra provisions them (the enterprise manager and department). Direct reports of the whole page are read together.',
+    query: `query OrgChart($department: String) {
+  users(first: 50, filter: { department: $department }) {
+    nodes {
+      id displayName title department
+      manager { displayName title }
+      directReports(first: 20) { totalCount nodes { displayName title } }
+    }
+  }
+}`,
+    variables: { department: null },
+  },
+  {
     title: 'Group members',
     description: 'Members of a group, 100 at a time (works for groups of any size).',
     query: `query GroupMembers($id: ID!, $after: String) {

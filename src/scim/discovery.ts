@@ -1,4 +1,4 @@
-import { allSchemas, type SchemaDef } from './schema.js';
+import { allSchemas, servedAttribute, type SchemaDef } from './schema.js';
 import { urn } from './urns.js';
 
 /**
@@ -58,7 +58,7 @@ export function schemas(base: string) {
     id: s.id,
     name: s.name,
     description: s.description,
-    attributes: s.attributes,
+    attributes: s.attributes.map(servedAttribute),
     meta: { resourceType: 'Schema', location: `${base}/Schemas/${s.id}` },
   }));
 }

@@ -1,22 +1,15 @@
-import type { CompareOp } from '../domain/filter.js';
+import type { Filter } from '../domain/filter.js';
+import { matchesEntry, type EntryFields } from '../domain/entry-filter.js';
 import { invalidFilter } from './errors.js';
-import type { ScimFilter } from './filter-parser.js';
+import type { ScimFilter, SubAttributeTypes } from './filter-ast.js';
 
 /**
- * Value filters over the entries of ONE resource's multi-valued attribute (RFC 7644 §3.5.2: PATCH paths such as
- * `emails[type eq "work"]`). These select entries inside a single record already read for the update; they never
- * filter a tenant's records (that is filter.ts, translated into a database query).
+ * Value filters over the entries of a multi-valued attribute (RFC 7644 §3.4.2.2 valFilter: `emails[type eq
+ * "work"]`). Compiled into the directory's protocol-neutral Filter over the entry's sub-attributes (canonical names,
+ * types checked), which storage uses to find users (filter.ts → `element`) and which PATCH uses to select entries
+ * of the one user it read — both evaluated by the directory's one entry evaluator (domain/entry-filter.ts).
  */
-export type ElementFilter =
-  | { kind: 'and' | 'or'; filters: ElementFilter[] }
-  | { kind: 'not'; filter: ElementFilter }
-  | { kind: 'compare'; sub: string; op: CompareOp; value: string | boolean | null }
-  | { kind: 'present'; sub: string };
-
-/** Sub-attributes that may appear in an element filter, with their types (canonical names). */
-export type SubAttributeTypes = Record<string, 'string' | 'boolean'>;
-
-export function compileElementFilter(f: ScimFilter, subs: SubAttributeTypes): ElementFilter {
+export function compileElementFilter(f: ScimFilter, subs: SubAttributeTypes): Filter<string> {
   const sub = (attrPath: string): [string, 'string' | 'boolean'] => {
     const name = Object.keys(subs).find((k) => k.toLowerCase() === attrPath.toLowerCase());
     if (!name) throw invalidFilter(`${attrPath} cannot be used in this value filter`);
@@ -29,7 +22,7 @@ export function compileElementFilter(f: ScimFilter, subs: SubAttributeTypes): El
     case 'not':
       return { kind: 'not', filter: compileElementFilter(f.filter, subs) };
     case 'pr':
-      return { kind: 'present', sub: sub(f.attrPath)[0] };
+      return { kind: 'present', field: sub(f.attrPath)[0] };
     case 'valuePath':
       throw invalidFilter('value filters cannot be nested');
     case 'compare': {
@@ -40,53 +33,21 @@ export function compileElementFilter(f: ScimFilter, subs: SubAttributeTypes): El
       if (type === 'string' && typeof f.value === 'boolean') {
         throw invalidFilter(`${name} is a string`);
       }
-      return { kind: 'compare', sub: name, op: f.cmp, value: f.value };
+      return { kind: 'compare', field: name, op: f.cmp, value: f.value };
     }
   }
 }
 
-/** Does one entry match? Strings compare case-insensitively (caseExact false for every sub-attribute here). */
-export function matchesElement(f: ElementFilter, entry: Record<string, unknown>): boolean {
-  switch (f.kind) {
-    case 'and':
-      return f.filters.every((x) => matchesElement(x, entry));
-    case 'or':
-      return f.filters.some((x) => matchesElement(x, entry));
-    case 'not':
-      return !matchesElement(f.filter, entry);
-    case 'present': {
-      const v = entry[f.sub];
-      return v !== undefined && v !== null && v !== '';
-    }
-    case 'compare': {
-      const actual = Object.hasOwn(entry, f.sub) ? entry[f.sub] : undefined;
-      if (typeof f.value === 'boolean' || f.value === null) {
-        const equal = f.value === null ? actual === undefined || actual === null : actual === f.value;
-        return f.op === 'eq' ? equal : f.op === 'ne' ? !equal : false;
-      }
-      const expected = f.value.toLowerCase();
-      if (typeof actual !== 'string') return f.op === 'ne';
-      const a = actual.toLowerCase();
-      switch (f.op) {
-        case 'eq':
-          return a === expected;
-        case 'ne':
-          return a !== expected;
-        case 'co':
-          return a.includes(expected);
-        case 'sw':
-          return a.startsWith(expected);
-        case 'ew':
-          return a.endsWith(expected);
-        case 'gt':
-          return a > expected;
-        case 'ge':
-          return a >= expected;
-        case 'lt':
-          return a < expected;
-        case 'le':
-          return a <= expected;
-      }
-    }
-  }
+/** The entry fields of a set of sub-attributes, for the shared evaluator (entry keys are the canonical names). */
+export function entryFields(subs: SubAttributeTypes): EntryFields {
+  return Object.fromEntries(Object.entries(subs).map(([name, type]) => [name, { path: name, type }]));
+}
+
+/** Does one entry match a compiled value filter? */
+export function matchesElement(
+  f: Filter<string>,
+  entry: Record<string, unknown>,
+  subs: SubAttributeTypes,
+): boolean {
+  return matchesEntry(f, entry, entryFields(subs));
 }

@@ -1,4 +1,4 @@
-import type { ElementFilter } from './element-filter.js';
+import type { Filter } from '../domain/filter.js';
 
 /**
  * Every place where Microsoft Entra ID's provisioning service deviates from RFC 7643/7644, and what we do about it.
@@ -66,12 +66,12 @@ export function pathlessEntries(
  * from the filter's equality conditions (type "work") plus the value. Only `and`-ed `eq` conditions can describe a
  * new entry; for any other filter this returns undefined (and the caller answers noTarget).
  */
-export function entryFromValueFilter(filter: ElementFilter): Record<string, unknown> | undefined {
+export function entryFromValueFilter(filter: Filter<string>): Record<string, unknown> | undefined {
   const entry: Record<string, unknown> = {};
-  const collect = (f: ElementFilter): boolean => {
+  const collect = (f: Filter<string>): boolean => {
     if (f.kind === 'and') return f.filters.every(collect);
     if (f.kind === 'compare' && f.op === 'eq' && f.value !== null) {
-      entry[f.sub] = f.value;
+      entry[f.field] = f.value;
       return true;
     }
     return false;
@@ -143,4 +143,15 @@ export const groupPatchStatus = 204;
  */
 export function isAbsent(value: unknown): boolean {
   return value === undefined || value === null;
+}
+
+/**
+ * Quirk 10 — the manager as a bare id. Entra's default mapping sends the enterprise `manager` as the manager's id
+ * string: `{"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+ * "value":"<id>"}` (and in a path-less value, `"urn:…:User:manager":"<id>"`); RFC 7643 §4.3 makes manager a complex
+ * attribute, `{"value":"<id>"}`, which is accepted as well. A string given where a reference attribute is expected is
+ * read as its `value`.
+ */
+export function referenceFromString(value: unknown): unknown {
+  return typeof value === 'string' ? { value } : value;
 }

@@ -2,6 +2,7 @@ import { parse as parseWithLibrary, type Filter as LibraryFilter } from 'scim2-p
 import type { CompareOp } from '../domain/filter.js';
 import { bareFilterValue } from './entra-quirks.js';
 import { invalidFilter } from './errors.js';
+import type { ScimFilter } from './filter-ast.js';
 
 /**
  * The filter grammar of RFC 7644 §3.4.2.2, parsed into a small AST of our own. `scim2-parse-filter` does the
@@ -12,13 +13,6 @@ import { invalidFilter } from './errors.js';
  * operator is read as Entra's unquoted value (entra-quirks.ts). So every compared value in the tree is exactly what
  * the client meant.
  */
-export type ScimFilter =
-  | { op: 'and' | 'or'; filters: ScimFilter[] }
-  | { op: 'not'; filter: ScimFilter }
-  | { op: 'compare'; attrPath: string; cmp: CompareOp; value: string | boolean | null }
-  | { op: 'pr'; attrPath: string }
-  | { op: 'valuePath'; attrPath: string; filter: ScimFilter };
-
 export const maxFilterLength = 4096;
 
 const compareOps = new Set<string>(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le']);

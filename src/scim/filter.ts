@@ -1,46 +1,48 @@
 import type { Filter, GroupFilter, UserFilter } from '../domain/filter.js';
-import { compileElementFilter, type ElementFilter, type SubAttributeTypes } from './element-filter.js';
+import { userAttribute, userAttributeKeys, userExtensions } from './attributes.js';
+import { compileElementFilter } from './element-filter.js';
 import { invalidFilter } from './errors.js';
-import { parseScimFilter, type ScimFilter } from './filter-parser.js';
+import type { ScimFilter, SubAttributeTypes } from './filter-ast.js';
+import { parseScimFilter } from './filter-parser.js';
 import { splitAttrPath } from './paths.js';
-import { urn, type ResourceKind } from './urns.js';
+import { groupSchema } from './schema.js';
+import type { ResourceKind } from './urns.js';
 
 /**
  * SCIM filters (RFC 7644 §3.4.2.2) → the directory's protocol-neutral Filter, through an allow-list of attribute
- * paths. The storage layer turns that into ONE database query (no tenant's records are ever filtered in memory).
- * Anything not in the allow-list, or an operator the attribute's type does not support, is 400 invalidFilter.
+ * paths: the attributes schema.ts marks filterable, plus `id` and `meta.created` / `meta.lastModified`. The storage
+ * layer turns that into ONE database query (no tenant's records are ever filtered in memory). Anything not in the
+ * allow-list, or an operator the attribute's type does not support, is 400 invalidFilter.
  */
 type Spec =
   | { type: 'string' | 'boolean' | 'date'; field: string }
   | { type: 'multi'; field: string; subs: SubAttributeTypes }
   | { type: 'members' };
 
-const entrySubs: SubAttributeTypes = { value: 'string', type: 'string', primary: 'boolean' };
-const enterprise = urn.enterpriseUser.toLowerCase();
-
-const userSpecs = new Map<string, Spec>([
+const common: Array<[string, Spec]> = [
   ['id', { type: 'string', field: 'id' }],
-  ['username', { type: 'string', field: 'userName' }],
-  ['active', { type: 'boolean', field: 'active' }],
-  ['displayname', { type: 'string', field: 'displayName' }],
-  ['name.givenname', { type: 'string', field: 'givenName' }],
-  ['name.familyname', { type: 'string', field: 'familyName' }],
-  ['externalid', { type: 'string', field: 'externalId' }],
-  ['emails', { type: 'multi', field: 'emails', subs: entrySubs }],
-  ['phonenumbers', { type: 'multi', field: 'phoneNumbers', subs: entrySubs }],
-  [`${enterprise}:department`, { type: 'string', field: 'department' }],
   ['meta.created', { type: 'date', field: 'createdAt' }],
   ['meta.lastmodified', { type: 'date', field: 'updatedAt' }],
-]);
+];
 
-const groupSpecs = new Map<string, Spec>([
-  ['id', { type: 'string', field: 'id' }],
-  ['displayname', { type: 'string', field: 'displayName' }],
-  ['externalid', { type: 'string', field: 'externalId' }],
-  ['members', { type: 'members' }],
-  ['meta.created', { type: 'date', field: 'createdAt' }],
-  ['meta.lastmodified', { type: 'date', field: 'updatedAt' }],
-]);
+const userSpecs = new Map<string, Spec>(common);
+for (const key of userAttributeKeys()) {
+  const a = userAttribute(key)!;
+  if (a.kind === 'simple' && a.filterable) userSpecs.set(key, { type: a.type, field: a.field });
+  if (a.kind === 'entries' && a.filterable)
+    userSpecs.set(key, { type: 'multi', field: a.field, subs: a.subs });
+}
+
+const extensionPrefixes: Record<ResourceKind, string[]> = {
+  User: userExtensions.map((x) => `${x.id.toLowerCase()}:`),
+  Group: [],
+};
+
+const groupSpecs = new Map<string, Spec>(common);
+for (const a of groupSchema.attributes) {
+  if (a.filterable) groupSpecs.set(a.name.toLowerCase(), { type: 'string', field: a.field! });
+}
+groupSpecs.set('members', { type: 'members' });
 
 /** Every attribute path a filter accepts, per resource type (for the discovery consistency test). */
 export const filterablePaths: Record<ResourceKind, string[]> = {
@@ -60,11 +62,15 @@ function resolve(attrPath: string, kind: ResourceKind): { spec: Spec; sub?: stri
   const specs = kind === 'User' ? userSpecs : groupSpecs;
   const p = splitAttrPath(attrPath, kind);
   if (p && p.attr !== '') {
-    const whole = specs.get(p.sub === undefined ? p.key : `${p.key}.${p.sub}`);
-    if (whole) return { spec: whole };
-    const head = specs.get(p.key);
-    if (head && p.sub !== undefined && (head.type === 'multi' || head.type === 'members')) {
-      return { spec: head, sub: p.sub };
+    // An extension attribute named without its URN (`manager.value`) is found when no core attribute has the name.
+    const keys = [p.key, ...(p.key === p.attr ? extensionPrefixes[kind].map((x) => x + p.attr) : [])];
+    for (const key of keys) {
+      const whole = specs.get(p.sub === undefined ? key : `${key}.${p.sub}`);
+      if (whole) return { spec: whole };
+      const head = specs.get(key);
+      if (head && p.sub !== undefined && (head.type === 'multi' || head.type === 'members')) {
+        return { spec: head, sub: p.sub };
+      }
     }
   }
   throw invalidFilter(`filtering on ${attrPath} is not supported`);
@@ -136,21 +142,7 @@ function compareValue(
 }
 
 function element(spec: Extract<Spec, { type: 'multi' }>, inner: ScimFilter): Filter {
-  return { kind: 'element', field: spec.field, filter: toSubFilter(compileElementFilter(inner, spec.subs)) };
-}
-
-function toSubFilter(f: ElementFilter): Filter<string> {
-  switch (f.kind) {
-    case 'and':
-    case 'or':
-      return { kind: f.kind, filters: f.filters.map(toSubFilter) };
-    case 'not':
-      return { kind: 'not', filter: toSubFilter(f.filter) };
-    case 'present':
-      return { kind: 'present', field: f.sub };
-    case 'compare':
-      return { kind: 'compare', field: f.sub, op: f.op, value: f.value };
-  }
+  return { kind: 'element', field: spec.field, filter: compileElementFilter(inner, spec.subs) };
 }
 
 /**

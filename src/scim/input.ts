@@ -1,31 +1,52 @@
-import type { Email, PhoneNumber } from '../domain/types.js';
 import type { UserInput } from '../services/users.js';
-import { booleanFromString, isAbsent, memberIdsFromValue } from './entra-quirks.js';
+import { userExtensions } from './attributes.js';
+import { booleanFromString, isAbsent, memberIdsFromValue, referenceFromString } from './entra-quirks.js';
 import { invalidSyntax, invalidValue } from './errors.js';
-import { urn } from './urns.js';
+import { userSchema, type AttributeDef } from './schema.js';
 
 /**
- * Create (POST, RFC 7644 §3.3) and replace (PUT, §3.5.1) bodies → the directory's inputs. Only the attributes named
- * here are read, by case-insensitive name (RFC 7643 §2.1); everything else — read-only attributes (id, meta,
- * schemas), attributes the directory does not store, unknown extensions — is ignored and never stored
- * (entra-quirks.ts, quirk 9). Types are checked here (400 invalidValue); the directory's own rules (required,
- * lengths, one primary entry, uniqueness) are checked by the services.
+ * Create (POST, RFC 7644 §3.3) and replace (PUT, §3.5.1) bodies → the directory's inputs. Only the attributes of
+ * the model (schema.ts) are read, by case-insensitive name (RFC 7643 §2.1); everything else — read-only attributes
+ * (id, meta, schemas, manager.$ref), attributes the directory does not store, unknown extensions — is ignored and
+ * never stored (entra-quirks.ts, quirk 9). Types are checked here (400 invalidValue); the directory's own rules
+ * (required, lengths, one primary entry, a manager that exists, uniqueness) are checked by the services.
  */
 export function userInputFromResource(body: unknown): UserInput {
   const r = fields(body);
-  const name = complex(r.get('name'), 'name');
-  const ext = complex(r.get(urn.enterpriseUser.toLowerCase()), urn.enterpriseUser);
-  return {
-    userName: string(r.get('username'), 'userName') as string,
-    active: boolean(r.get('active'), 'active'),
-    displayName: string(r.get('displayname'), 'displayName'),
-    givenName: string(name.get('givenname'), 'name.givenName'),
-    familyName: string(name.get('familyname'), 'name.familyName'),
-    emails: entries(r.get('emails'), 'emails') as Email[] | undefined,
-    phoneNumbers: entries(r.get('phonenumbers'), 'phoneNumbers') as PhoneNumber[] | undefined,
-    externalId: string(r.get('externalid'), 'externalId'),
-    department: string(ext.get('department'), `${urn.enterpriseUser}:department`),
-  };
+  const out: Record<string, unknown> = {};
+  read(userSchema.attributes, r, '', out);
+  for (const ext of userExtensions) {
+    read(ext.attributes, complex(r.get(ext.id.toLowerCase()), ext.id), `${ext.id}:`, out);
+  }
+  return out as unknown as UserInput;
+}
+
+/** Reads the attributes `attrs` from `m` (lower-case names) into `out`, keyed by directory field. */
+function read(
+  attrs: readonly AttributeDef[],
+  m: Map<string, unknown>,
+  prefix: string,
+  out: Record<string, unknown>,
+) {
+  for (const a of attrs) {
+    const value = m.get(a.name.toLowerCase());
+    const path = `${prefix}${a.name}`;
+    if (a.mutability === 'readOnly' || a.computed) continue;
+    if (a.multiValued) out[a.field!] = entries(a, value, path);
+    else if (a.type === 'complex') {
+      const reference = (a.subAttributes ?? []).some((s) => s.computed === 'location');
+      read(
+        a.subAttributes ?? [],
+        complex(reference ? referenceFromString(value) : value, path),
+        `${path}.`,
+        out,
+      );
+    } else out[a.field!] = scalar(a, value, path);
+  }
+}
+
+function scalar(a: AttributeDef, value: unknown, path: string): string | boolean | undefined {
+  return a.type === 'boolean' ? boolean(value, path) : string(value, path);
 }
 
 export interface GroupResourceInput {
@@ -88,18 +109,16 @@ function boolean(value: unknown, path: string): boolean | undefined {
   return v;
 }
 
-function entries(value: unknown, path: string): Array<Record<string, unknown>> | undefined {
+function entries(a: AttributeDef, value: unknown, path: string): Array<Record<string, unknown>> | undefined {
   if (isAbsent(value)) return undefined;
   if (!Array.isArray(value)) throw invalidValue(`${path} must be a list`);
   return value.map((item, i) => {
     const f = fieldsOf(item, `${path}[${i}]`);
     const e: Record<string, unknown> = {};
-    const v = string(f.get('value'), `${path}.value`);
-    if (v !== undefined) e.value = v;
-    const type = string(f.get('type'), `${path}.type`);
-    if (type !== undefined) e.type = type;
-    const primary = boolean(f.get('primary'), `${path}.primary`);
-    if (primary !== undefined) e.primary = primary;
+    for (const s of a.subAttributes ?? []) {
+      const v = scalar(s, f.get(s.name.toLowerCase()), `${path}.${s.name}`);
+      if (v !== undefined) e[s.name] = v;
+    }
     return e;
   });
 }

@@ -1,4 +1,6 @@
-import type { Email, Group, PhoneNumber, User } from '../domain/types.js';
+import type { Group, User } from '../domain/types.js';
+import { userExtensions } from './attributes.js';
+import { userSchema, type AttributeDef, type SchemaDef } from './schema.js';
 import { urn } from './urns.js';
 
 /**
@@ -14,25 +16,45 @@ export interface MemberView {
 }
 
 export function presentUser(u: User, base: string): ScimResource {
-  const r: ScimResource = { schemas: [urn.user], id: u.id };
-  if (u.externalId !== undefined) r.externalId = u.externalId;
-  r.userName = u.userName;
-  if (u.givenName !== undefined || u.familyName !== undefined) {
-    r.name = {
-      ...(u.givenName !== undefined ? { givenName: u.givenName } : {}),
-      ...(u.familyName !== undefined ? { familyName: u.familyName } : {}),
-    };
-  }
-  if (u.displayName !== undefined) r.displayName = u.displayName;
-  r.active = u.active;
-  if (u.emails.length > 0) r.emails = u.emails.map(entry);
-  if (u.phoneNumbers.length > 0) r.phoneNumbers = u.phoneNumbers.map(entry);
-  if (u.department !== undefined) {
-    r.schemas.push(urn.enterpriseUser);
-    r[urn.enterpriseUser] = { department: u.department };
+  const fields = u as unknown as Record<string, unknown>;
+  const r: ScimResource = { schemas: [urn.user], id: u.id, ...attributes(userSchema, fields, base) };
+  for (const ext of userExtensions) {
+    const values = attributes(ext, fields, base);
+    if (Object.keys(values).length === 0) continue;
+    r.schemas.push(ext.id);
+    r[ext.id] = values;
   }
   r.meta = meta('User', u, locationOf(base, 'User', u.id));
   return r;
+}
+
+/** The attributes of one schema that the user has (schema.ts bindings): unset ones absent, empty lists absent. */
+function attributes(schema: SchemaDef, u: Record<string, unknown>, base: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const a of schema.attributes) {
+    if (a.multiValued) {
+      const list = (u[a.field!] as Array<Record<string, unknown>> | undefined) ?? [];
+      if (list.length > 0) out[a.name] = list.map((e) => picked(a.subAttributes ?? [], e, base));
+    } else if (a.type === 'complex') {
+      const value = picked(a.subAttributes ?? [], u, base, true);
+      if (Object.keys(value).length > 0) out[a.name] = value;
+    } else if (u[a.field!] !== undefined) out[a.name] = u[a.field!];
+  }
+  return out;
+}
+
+/** Sub-attributes of `o` (by field, or by name for entries), with `$ref` computed from `value`. */
+function picked(subs: readonly AttributeDef[], o: Record<string, unknown>, base: string, byField = false) {
+  const out: Record<string, unknown> = {};
+  for (const s of subs) {
+    if (s.computed === 'location') {
+      if (typeof out.value === 'string') out[s.name] = locationOf(base, 'User', out.value);
+      continue;
+    }
+    const v = o[byField ? s.field! : s.name];
+    if (v !== undefined) out[s.name] = v;
+  }
+  return out;
 }
 
 /** `members` is present when the caller listed them (undefined = not requested, so not shown). */
@@ -58,14 +80,6 @@ export function locationOf(base: string, kind: 'User' | 'Group', id: string): st
 /** How a member user is shown in a group: displayName, else userName. */
 export function memberView(u: User): MemberView {
   return { id: u.id, display: u.displayName ?? u.userName };
-}
-
-function entry(e: Email | PhoneNumber): Record<string, unknown> {
-  return {
-    value: e.value,
-    ...(e.type !== undefined ? { type: e.type } : {}),
-    ...(e.primary !== undefined ? { primary: e.primary } : {}),
-  };
 }
 
 function meta(

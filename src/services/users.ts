@@ -8,25 +8,34 @@ import {
   PreconditionFailedError,
 } from '../domain/errors.js';
 import type { UserFilter } from '../domain/filter.js';
-import type { Email, Page, PhoneNumber, User } from '../domain/types.js';
+import {
+  userTextFields,
+  type Address,
+  type Email,
+  type Page,
+  type PhoneNumber,
+  type User,
+  type UserTextField,
+} from '../domain/types.js';
 import { recordAudit } from './audit.js';
 import { changeVersioned } from './optimistic.js';
 import { checkedUserFilter } from './filters.js';
 import { offsetPage } from './paging.js';
 import { assertMayLookUpUser, assertMayRead, assertMayReadUser } from './read-policy.js';
+import { assertManager } from './org-chart.js';
+import { addresses } from './user-addresses.js';
 import { entraId, multiValued, optionalBoolean, optionalText, requiredText, searchTerm } from './validate.js';
 
 /** What a writer may set on a user (directory words). */
-export interface UserInput {
+export interface UserInput extends Partial<Record<UserTextField, string | undefined>> {
   userName: string;
   active?: boolean | undefined;
-  givenName?: string | undefined;
-  familyName?: string | undefined;
-  displayName?: string | undefined;
   emails?: Email[] | undefined;
   phoneNumbers?: PhoneNumber[] | undefined;
+  addresses?: Address[] | undefined;
   externalId?: string | undefined;
-  department?: string | undefined;
+  /** The id of the user's manager: a user of the same tenant, not the user itself. */
+  managerId?: string | undefined;
   entraObjectId?: string | undefined;
 }
 
@@ -36,40 +45,54 @@ export type UserChanges = Partial<UserInput>;
 export const entraOwnedUserFields = [
   'userName',
   'active',
-  'givenName',
-  'familyName',
-  'displayName',
+  ...userTextFields,
   'emails',
   'phoneNumbers',
+  'addresses',
   'externalId',
-  'department',
+  'managerId',
 ] as const;
 
-function normalise(
-  input: UserInput,
-): Omit<User, 'id' | 'tenantId' | 'source' | 'createdAt' | 'updatedAt' | 'version'> {
-  return {
+/** Short codes and identifiers: at most this many characters (names and addresses take limits.longText). */
+const shortTextFields: ReadonlySet<string> = new Set([
+  'userType',
+  'preferredLanguage',
+  'locale',
+  'timezone',
+  'employeeNumber',
+  'costCenter',
+]);
+
+type NormalisedUser = Omit<User, 'id' | 'tenantId' | 'source' | 'createdAt' | 'updatedAt' | 'version'>;
+
+function normalise(input: UserInput): NormalisedUser {
+  const out: NormalisedUser = {
     userName: requiredText(input.userName, 'userName').trim(),
     active: optionalBoolean(input.active, 'active') ?? true,
-    givenName: optionalText(input.givenName, 'givenName'),
-    familyName: optionalText(input.familyName, 'familyName'),
-    displayName: optionalText(input.displayName, 'displayName'),
     emails: multiValued<Email>(input.emails, 'emails'),
     phoneNumbers: multiValued<PhoneNumber>(input.phoneNumbers, 'phoneNumbers'),
+    addresses: addresses(input.addresses, 'addresses'),
     externalId: optionalText(input.externalId, 'externalId', 256),
-    department: optionalText(input.department, 'department'),
+    managerId: optionalText(input.managerId, 'managerId', 256),
     entraObjectId:
       input.entraObjectId === undefined || input.entraObjectId === null
         ? undefined
         : entraId(input.entraObjectId, 'entraObjectId'),
   };
+  for (const f of userTextFields) {
+    out[f] = optionalText(input[f], f, shortTextFields.has(f) ? 64 : undefined);
+  }
+  return out;
 }
 
 export async function createUser(ctx: ServiceContext, input: UserInput): Promise<User> {
   const now = new Date();
+  const id = randomUUID();
+  const fields = normalise(input);
+  await assertManager(ctx, id, fields.managerId);
   const user = await ctx.db.users.insert({
-    id: randomUUID(),
-    ...normalise(input),
+    id,
+    ...fields,
     source: recordSourceOf(ctx),
     createdAt: now,
     updatedAt: now,
@@ -97,11 +120,9 @@ export async function readUser(ctx: ServiceContext, id: string): Promise<User> {
 }
 
 /** A field beyond the basic profile, of a user the reader reached (read-policy.ts: their own, or an admin's). */
-export function readUserField<K extends 'phoneNumbers' | 'externalId' | 'entraObjectId'>(
-  ctx: ServiceContext,
-  user: User,
-  field: K,
-): User[K] {
+export function readUserField<
+  K extends 'phoneNumbers' | 'addresses' | 'externalId' | 'employeeNumber' | 'entraObjectId' | 'managerId',
+>(ctx: ServiceContext, user: User, field: K): User[K] {
   assertMayReadUser(ctx, user.id, 'private');
   return user[field];
 }
@@ -178,7 +199,7 @@ export async function modifyUser(
     'user',
     id,
     () => ctx.db.users.findById(id),
-    (current) => {
+    async (current) => {
       if (opts.expectedVersion !== undefined && current.version !== opts.expectedVersion) {
         throw new PreconditionFailedError('the user was changed by someone else');
       }
@@ -193,6 +214,7 @@ export async function modifyUser(
       changed = diff(current, next);
       assertMayChange(ctx, current, changed);
       if (changed.length === 0) return undefined;
+      if (changed.includes('managerId')) await assertManager(ctx, current.id, next.managerId);
       return { ...current, ...next, updatedAt: new Date() };
     },
     async (next, expected) => (await ctx.db.users.replace(next, expected)) !== undefined,
@@ -241,13 +263,20 @@ export async function deleteUser(ctx: ServiceContext, id: string): Promise<void>
   await repos.deletions.record('user', id, new Date());
   if (!(await repos.users.delete(id))) throw new NotFoundError('user', id);
   await repos.memberships.removeAllOfUser(id);
-  recordAudit(ctx, 'user.delete', { type: 'user', id }, { userName: user.userName });
+  // a manager who is gone is no manager: their direct reports lose the reference (no dangling manager.value)
+  const reports = await repos.users.clearManager(id, new Date());
+  recordAudit(
+    ctx,
+    'user.delete',
+    { type: 'user', id },
+    { userName: user.userName, ...(reports > 0 ? { managerClearedOfReports: reports } : {}) },
+  );
 }
 
 const comparable = [...entraOwnedUserFields, 'entraObjectId'] as const;
 type ComparableField = (typeof comparable)[number];
 
-function diff(current: User, next: ReturnType<typeof normalise>): ComparableField[] {
+function diff(current: User, next: NormalisedUser): ComparableField[] {
   return comparable.filter((k) => JSON.stringify(current[k] ?? null) !== JSON.stringify(next[k] ?? null));
 }
 

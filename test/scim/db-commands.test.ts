@@ -71,6 +71,41 @@ describe('SCIM database commands per request', () => {
         ok(c.patch(`/Users/${id}`, patchOp({ op: 'Replace', path: 'active', value: 'False' }))),
       ),
     ).to.have.length(2);
+    // issue 11: a PATCH of every other attribute is still read + write; naming a manager adds one read (it exists)
+    expect(
+      await commandsOf(() =>
+        ok(
+          c.patch(
+            `/Users/${id}`,
+            patchOp(
+              { op: 'Replace', path: 'title', value: 'Engineer' },
+              { op: 'Add', path: 'addresses[type eq "work"].locality', value: 'Oulu' },
+              { op: 'Add', path: 'phoneNumbers[type eq "fax"].value', value: '+358 8 000' },
+              {
+                op: 'Replace',
+                path: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber',
+                value: '7',
+              },
+            ),
+          ),
+        ),
+      ),
+    ).to.have.length(2);
+    expect(
+      await commandsOf(() =>
+        ok(
+          c.patch(
+            `/Users/${id}`,
+            patchOp({
+              op: 'Add',
+              path: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager',
+              value: ids[0],
+            }),
+          ),
+        ),
+      ),
+    ).to.have.length(3);
+    expect(await commandsOf(() => ok(c.get(`/Users/${id}`)))).to.have.length(1);
 
     const g = (await c.post('/Groups', { displayName: `G-${randomUUID()}` })).body.id;
     expect(
@@ -262,6 +297,10 @@ describe('queries of the service on the embedded database: exact, and read throu
       await ok(
         c.patch(`/Groups/${g}`, patchOp({ op: 'Replace', path: 'displayName', value: `${displayName}-2` })),
       );
+      // the org chart (issue 11): a manager set as Entra sends it, found by manager.value, deleted
+      const managerPath = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager';
+      await ok(c.patch(`/Users/${ids[1]}`, patchOp({ op: 'Add', path: managerPath, value: ids[2] })));
+      await ok(c.users(`${managerPath}.value eq "${ids[2]}"`));
       await ok(c.delete(`/Users/${ids[2]}`));
       await ok(c.delete(`/Groups/${g}`));
 
@@ -282,6 +321,10 @@ describe('queries of the service on the embedded database: exact, and read throu
         `{ groups(first: 20, search: "group 1") { totalCount nodes { id memberCount members(first: 10) { nodes { id } } } } }`,
         `{ workspace(id: "${workspaceId}") { effectiveMembers(first: 100) { nodes { id } } } }`,
         `{ explainAccess(userId: "${ids[0]}", workspaceId: "${workspaceId}") { allowed reason } }`,
+        `{ user(id: "${ids[0]}") { manager { id } directReports(first: 10) { totalCount nodes { id } } } }`,
+        `{ users(first: 10) { nodes { id directReports(first: 5) { nodes { id } } } } }`,
+        `{ users(first: 10, filter: { managerId: "${ids[0]}" }) { totalCount nodes { id } } }`,
+        `{ users(first: 10, filter: { title: "Engineer", department: "Sales" }) { totalCount nodes { id } } }`,
       ]) {
         const res = await gql(api, adminToken, q);
         expect(res.errors, q).to.equal(undefined);

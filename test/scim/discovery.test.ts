@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { filterablePaths } from '../../src/scim/filter.js';
-import { patchablePaths } from '../../src/scim/patch.js';
+import { groupPatchPaths } from '../../src/scim/patch-group.js';
+import { userPatchPaths } from '../../src/scim/patch-user.js';
 import { allSchemas, type AttributeDef } from '../../src/scim/schema.js';
 import { listSchema, scimTenant, startServer, type TestServer } from './helpers.js';
 
@@ -86,9 +87,58 @@ describe('SCIM discovery', () => {
     expect(attr(user, 'externalId')).to.include({ caseExact: true, uniqueness: 'none' });
     expect(attr(user, 'active')).to.include({ type: 'boolean' });
     expect(attr(user, 'emails')).to.include({ type: 'complex', multiValued: true });
-    expect(attr(user, 'name').subAttributes!.map((a) => a.name)).to.deep.equal(['givenName', 'familyName']);
+    expect(attr(user, 'name').subAttributes!.map((a) => a.name)).to.deep.equal([
+      'formatted',
+      'familyName',
+      'givenName',
+      'middleName',
+      'honorificPrefix',
+      'honorificSuffix',
+    ]);
+    expect(user.attributes.map((a: AttributeDef) => a.name)).to.deep.equal([
+      'userName',
+      'name',
+      'displayName',
+      'nickName',
+      'profileUrl',
+      'title',
+      'userType',
+      'preferredLanguage',
+      'locale',
+      'timezone',
+      'active',
+      'emails',
+      'phoneNumbers',
+      'addresses',
+      'externalId',
+    ]);
+    expect(attr(user, 'profileUrl')).to.include({ type: 'reference' });
+    expect(attr(user, 'addresses').subAttributes!.map((a) => a.name)).to.deep.equal([
+      'formatted',
+      'streetAddress',
+      'locality',
+      'region',
+      'postalCode',
+      'country',
+      'type',
+      'primary',
+    ]);
     const ext = (await client.get(`/Schemas/${enterprise}`)).body;
-    expect(ext.attributes.map((a: AttributeDef) => a.name)).to.deep.equal(['department']);
+    expect(ext.attributes.map((a: AttributeDef) => a.name)).to.deep.equal([
+      'employeeNumber',
+      'costCenter',
+      'organization',
+      'division',
+      'department',
+      'manager',
+    ]);
+    const manager = attr(ext, 'manager');
+    expect(manager.subAttributes!.map((a) => [a.name, a.type, a.mutability])).to.deep.equal([
+      ['value', 'string', 'readWrite'],
+      ['$ref', 'reference', 'readOnly'],
+    ]);
+    // bindings to directory fields are not part of the served schema
+    expect(JSON.stringify(user)).to.not.match(/"field"|"filterable"|"computed"/);
     const group = (await client.get(`/Schemas/${core.Group}`)).body;
     expect(attr(group, 'displayName')).to.include({ required: true, uniqueness: 'server', caseExact: false });
     const members = attr(group, 'members');
@@ -117,8 +167,8 @@ describe('SCIM discovery', () => {
     for (const path of [
       ...filterablePaths.User,
       ...filterablePaths.Group,
-      ...patchablePaths.User,
-      ...patchablePaths.Group,
+      ...userPatchPaths,
+      ...groupPatchPaths,
     ]) {
       if (common.has(path)) continue;
       expect(known, path).to.include(path);

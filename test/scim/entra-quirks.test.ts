@@ -7,6 +7,7 @@ import {
   memberIdsFromValue,
   pathlessEntries,
   patchOpName,
+  referenceFromString,
 } from '../../src/scim/entra-quirks.js';
 import { enterpriseUser, scimTenant, startServer, type ScimClient, type TestServer } from './helpers.js';
 
@@ -118,19 +119,24 @@ describe('Entra ID quirks (src/scim/entra-quirks.ts)', () => {
       Operations: [
         {
           op: 'replace',
-          value: { 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber': 'Aklq' },
+          value: {
+            'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber': 'E1',
+            'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeId': 'Aklq',
+          },
         },
       ],
     });
     expect(unknown.status).to.equal(400);
     expect(unknown.body.scimType).to.equal('invalidPath');
+    // refused whole: the employeeNumber beside the unknown attribute was not applied
+    expect((await client.get(`/Users/${u.id}`)).body[enterpriseUser]).to.deep.equal({ department: 'R&D' });
   });
 
   it('quirk 4: a value-filter path that matches nothing creates the entry', async () => {
-    expect(entryFromValueFilter({ kind: 'compare', sub: 'type', op: 'eq', value: 'work' })).to.deep.equal({
+    expect(entryFromValueFilter({ kind: 'compare', field: 'type', op: 'eq', value: 'work' })).to.deep.equal({
       type: 'work',
     });
-    expect(entryFromValueFilter({ kind: 'compare', sub: 'type', op: 'ne', value: 'work' })).to.equal(
+    expect(entryFromValueFilter({ kind: 'compare', field: 'type', op: 'ne', value: 'work' })).to.equal(
       undefined,
     );
     const { client } = await scimTenant(server);
@@ -296,5 +302,35 @@ describe('Entra ID quirks (src/scim/entra-quirks.ts)', () => {
     });
     expect(group.status).to.equal(201);
     expect(group.body.schemas).to.deep.equal(['urn:ietf:params:scim:schemas:core:2.0:Group']);
+  });
+
+  it('quirk 10: the manager as a bare id string (and as {"value": id})', async () => {
+    expect(referenceFromString('abc')).to.deep.equal({ value: 'abc' });
+    expect(referenceFromString({ value: 'abc' })).to.deep.equal({ value: 'abc' });
+    const { client } = await scimTenant(server);
+    const manager = await user(client);
+    const u = await user(client);
+    // the request Entra sends for the default mapping manager → urn:…:enterprise:2.0:User:manager
+    const res = await client.patch(`/Users/${u.id}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [
+        { op: 'Add', path: `${enterpriseUser}:manager`, value: manager.id },
+        { op: 'Add', path: `${enterpriseUser}:employeeNumber`, value: '701984' },
+      ],
+    });
+    expect(res.status, res.text).to.equal(200);
+    expect(res.body[enterpriseUser]).to.deep.include({ employeeNumber: '701984' });
+    expect(res.body[enterpriseUser].manager.value).to.equal(manager.id);
+    const rfc = await client.patch(`/Users/${u.id}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'replace', path: `${enterpriseUser}:manager`, value: { value: manager.id } }],
+    });
+    expect(rfc.status, rfc.text).to.equal(200);
+    const removed = await client.patch(`/Users/${u.id}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'Remove', path: `${enterpriseUser}:manager`, value: [{ value: manager.id }] }],
+    });
+    expect(removed.status, removed.text).to.equal(200);
+    expect(removed.body[enterpriseUser]).to.deep.equal({ employeeNumber: '701984' });
   });
 });

@@ -131,8 +131,8 @@ describe('SCIM errors and hostile input', () => {
       [patchOp({ op: 'replace', path: 'id', value: 'x' }), 400, 'mutability'],
       [patchOp({ op: 'replace', path: 'meta.lastModified', value: 'x' }), 400, 'mutability'],
       [patchOp({ op: 'replace', path: 'schemas', value: [] }), 400, 'mutability'],
-      [patchOp({ op: 'replace', path: 'nickName', value: 'Babs' }), 400, 'invalidPath'],
-      [patchOp({ op: 'replace', path: 'name.honorificPrefix', value: 'Dr' }), 400, 'invalidPath'],
+      [patchOp({ op: 'replace', path: 'roles', value: 'Babs' }), 400, 'invalidPath'],
+      [patchOp({ op: 'replace', path: 'name.initials', value: 'Dr' }), 400, 'invalidPath'],
       [patchOp({ op: 'replace', path: 'emails[type eq "work"', value: 'x' }), 400, 'invalidPath'],
       [patchOp({ op: 'replace', path: 'emails[type zz "work"].value', value: 'x' }), 400, 'invalidFilter'],
       [patchOp({ op: 'remove' }), 400, 'noTarget'],
@@ -168,7 +168,7 @@ describe('SCIM errors and hostile input', () => {
     const { client } = await scimTenant(server);
     for (const filter of [
       'userName eq',
-      'title eq "CEO"',
+      'nickName eq "CEO"',
       'userName zz "a"',
       'active eq "yes"',
       '((userName eq "a")',

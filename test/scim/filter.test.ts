@@ -139,7 +139,9 @@ describe('SCIM filters (RFC 7644 §3.4.2.2)', () => {
 
   it('answers invalidFilter for attributes outside the allow-list, bad types, operators and syntax', () => {
     for (const bad of [
-      'title eq "x"',
+      'nickName eq "x"',
+      'addresses[type eq "work"]',
+      'manager.$ref eq "x"',
       'password eq "x"',
       '__proto__ eq "x"',
       'constructor.prototype eq "x"',

@@ -1,12 +1,9 @@
 import { expect } from 'chai';
 import type { User } from '../../src/domain/types.js';
 import { ScimError } from '../../src/scim/errors.js';
-import {
-  applyGroupPatch,
-  applyUserPatch,
-  parsePatchRequest,
-  type PatchOperation,
-} from '../../src/scim/patch.js';
+import { parsePatchRequest, type PatchOperation } from '../../src/scim/patch.js';
+import { applyGroupPatch } from '../../src/scim/patch-group.js';
+import { applyUserPatch } from '../../src/scim/patch-user.js';
 
 /** RFC 7644 §3.5.2 PATCH → the directory's changes (unit tests; HTTP tests cover the same through the API). */
 const user = (over: Partial<User> = {}): User => ({
@@ -16,6 +13,7 @@ const user = (over: Partial<User> = {}): User => ({
   active: true,
   emails: [],
   phoneNumbers: [],
+  addresses: [],
   source: 'scim',
   createdAt: new Date(0),
   updatedAt: new Date(0),
@@ -85,7 +83,11 @@ describe('SCIM PATCH applier (RFC 7644 §3.5.2)', () => {
     const changes = applyUserPatch(
       user({ givenName: 'Ada', familyName: 'L', department: 'X' }),
       ops(
-        { op: 'replace', path: 'name', value: { familyName: 'Lovelace', formatted: 'ignored' } },
+        {
+          op: 'replace',
+          path: 'name',
+          value: { familyName: 'Lovelace', formatted: 'A L', initials: 'ignored' },
+        },
         {
           op: 'add',
           path: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
@@ -95,18 +97,23 @@ describe('SCIM PATCH applier (RFC 7644 §3.5.2)', () => {
         { op: 'remove', path: 'externalId' },
       ),
     );
-    expect(changes).to.include({
-      givenName: 'Ada',
+    // only what the operations touch: modifyUser applies it to the user as read
+    expect(changes).to.deep.equal({
       familyName: 'Lovelace',
+      formattedName: 'A L',
       department: 'R&D',
       displayName: 'Ada L.',
       externalId: undefined,
     });
     expect(
       applyUserPatch(user({ givenName: 'A', familyName: 'B' }), ops({ op: 'remove', path: 'name' })),
-    ).to.include({
+    ).to.deep.equal({
+      formattedName: undefined,
       givenName: undefined,
       familyName: undefined,
+      middleName: undefined,
+      honorificPrefix: undefined,
+      honorificSuffix: undefined,
     });
   });
 
@@ -167,18 +174,30 @@ describe('SCIM PATCH applier (RFC 7644 §3.5.2)', () => {
       [[{ op: 'replace', path: 'id', value: 'x' }], 'mutability'],
       [[{ op: 'replace', path: 'meta.created', value: 'x' }], 'mutability'],
       [[{ op: 'add', path: 'groups', value: [] }], 'mutability'],
-      [[{ op: 'replace', path: 'title', value: 'x' }], 'invalidPath'],
-      [[{ op: 'replace', path: 'name.middleName', value: 'x' }], 'invalidPath'],
+      [[{ op: 'replace', path: 'nickname.value', value: 'x' }], 'invalidPath'],
+      [[{ op: 'replace', path: 'name.initials', value: 'x' }], 'invalidPath'],
+      [[{ op: 'replace', path: 'roles', value: 'x' }], 'invalidPath'],
       [
         [
           {
             op: 'replace',
-            path: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber',
+            path: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeId',
             value: 'x',
           },
         ],
         'invalidPath',
       ],
+      [
+        [
+          {
+            op: 'replace',
+            path: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.$ref',
+            value: 'x',
+          },
+        ],
+        'mutability',
+      ],
+      [[{ op: 'add', path: 'addresses[type eq "work"].value', value: 'x' }], 'invalidPath'],
       [[{ op: 'replace', path: 'urn:example:unknown:User:x', value: 'x' }], 'invalidPath'],
       [[{ op: 'replace', path: 'emails.value', value: 'x' }], 'invalidPath'],
       [[{ op: 'replace', path: 'emails[type eq "work"].display', value: 'x' }], 'invalidPath'],

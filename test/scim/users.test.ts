@@ -60,7 +60,7 @@ describe('SCIM /Users', () => {
       id: u.id,
       externalId: '0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef',
       userName,
-      name: { givenName: 'givenName', familyName: 'familyName' },
+      name: { formatted: 'givenName familyName', givenName: 'givenName', familyName: 'familyName' },
       active: true,
       emails: [{ value: `${userName}@testuser.com`, type: 'work', primary: true }],
       meta: {
@@ -272,7 +272,11 @@ describe('SCIM /Users', () => {
     expect(multi.body.emails).to.deep.equal([
       { value: 'updatedEmail@microsoft.com', type: 'work', primary: true },
     ]);
-    expect(multi.body.name).to.deep.equal({ givenName: 'givenName', familyName: 'updatedFamilyName' });
+    expect(multi.body.name).to.deep.equal({
+      formatted: 'givenName familyName',
+      givenName: 'givenName',
+      familyName: 'updatedFamilyName',
+    });
     expect(multi.body.meta.version).to.equal('W/"2"');
     const single = await client.patch(
       `/Users/${u.id}`,

@@ -1,5 +1,30 @@
 import mongoose, { Schema } from 'mongoose';
-import { entrySchema, type EntryDoc, type RecordSourceDoc } from './shared.js';
+import { entrySchema, subdocument, type EntryDoc, type RecordSourceDoc } from './shared.js';
+
+export interface AddressDoc {
+  type?: string;
+  formatted?: string;
+  streetAddress?: string;
+  locality?: string;
+  region?: string;
+  postalCode?: string;
+  country?: string;
+  primary?: boolean;
+}
+
+const addressSchema = new Schema<AddressDoc>(
+  {
+    type: String,
+    formatted: String,
+    streetAddress: String,
+    locality: String,
+    region: String,
+    postalCode: String,
+    country: String,
+    primary: Boolean,
+  },
+  subdocument,
+);
 
 export interface UserDoc {
   _id: string;
@@ -18,9 +43,28 @@ export interface UserDoc {
   /** Lower-case copies of the entries' values: "some entry's value equals x" is one array-contains lookup. */
   emailsLower: string[];
   phoneNumbersLower: string[];
+  addresses: AddressDoc[];
   externalId?: string;
   department?: string;
   departmentLower?: string;
+  formattedName?: string;
+  middleName?: string;
+  honorificPrefix?: string;
+  honorificSuffix?: string;
+  nickName?: string;
+  title?: string;
+  titleLower?: string;
+  userType?: string;
+  preferredLanguage?: string;
+  locale?: string;
+  timezone?: string;
+  profileUrl?: string;
+  employeeNumber?: string;
+  costCenter?: string;
+  organization?: string;
+  division?: string;
+  /** The manager's user id (same tenant); unset when the manager is deleted. */
+  managerId?: string;
   entraObjectId?: string;
   /** Lower-case names and e-mail addresses, for substring search (one trigram index on the embedded database). */
   searchText: string;
@@ -47,9 +91,27 @@ const userSchema = new Schema<UserDoc>(
     phoneNumbers: { type: [entrySchema], default: [] },
     emailsLower: { type: [String], default: [] },
     phoneNumbersLower: { type: [String], default: [] },
+    addresses: { type: [addressSchema], default: [] },
     externalId: String,
     department: String,
     departmentLower: String,
+    formattedName: String,
+    middleName: String,
+    honorificPrefix: String,
+    honorificSuffix: String,
+    nickName: String,
+    title: String,
+    titleLower: String,
+    userType: String,
+    preferredLanguage: String,
+    locale: String,
+    timezone: String,
+    profileUrl: String,
+    employeeNumber: String,
+    costCenter: String,
+    organization: String,
+    division: String,
+    managerId: String,
     entraObjectId: String,
     searchText: { type: String, required: true, substringSearch: true },
     source: { type: String, required: true, enum: ['scim', 'admin', 'sso'] },
@@ -66,5 +128,10 @@ userSchema.index({ tenantId: 1, entraObjectId: 1 });
 userSchema.index({ tenantId: 1, emailsLower: 1 });
 userSchema.index({ tenantId: 1, phoneNumbersLower: 1 });
 userSchema.index({ tenantId: 1, displayNameLower: 1 });
+// an org chart: a manager's direct reports by name (GraphQL directReports, SCIM manager.value eq), and the
+// GraphQL filters on department and title
+userSchema.index({ tenantId: 1, managerId: 1, userNameLower: 1 });
+userSchema.index({ tenantId: 1, departmentLower: 1 });
+userSchema.index({ tenantId: 1, titleLower: 1 });
 
 export const UserModel = mongoose.model<UserDoc>('User', userSchema);

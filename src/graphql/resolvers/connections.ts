@@ -4,6 +4,7 @@ import { listEffectiveWorkspaceMembers } from '../../services/access.js';
 import { countGroups, groupSortKey, listGroupsAfter } from '../../services/groups.js';
 import { listGroupMembers, listUserGroupMemberships } from '../../services/memberships.js';
 import { listProvisioningLog } from '../../services/provisioning-log.js';
+import { countDirectReports, listDirectReports } from '../../services/org-chart.js';
 import { countUsers, listUsersAfter, userSortKey } from '../../services/users.js';
 import { listWorkspaces, workspaceSortKey } from '../../services/workspaces.js';
 import type { GraphqlContext } from '../context.js';
@@ -99,6 +100,33 @@ export async function groupsOfUser(
     },
     count: async () => (await c.loaders.membershipsOfUser.load(user.id)).length,
   };
+}
+
+/**
+ * A user's direct reports by userName. The first page comes from a DataLoader that reads the first page of every
+ * user's reports asked for in the request in one command; later pages are keyset queries.
+ */
+export async function directReports(
+  c: GraphqlContext,
+  user: User,
+  args: PageArgs,
+): Promise<UserConnectionParent> {
+  const size = pageSize(args.first);
+  const after = keysetAfter(args.after);
+  const rows =
+    size === 0
+      ? []
+      : after === undefined
+        ? (await c.loaders.firstDirectReports.load(user.id)).slice(0, size + 1)
+        : await listDirectReports(c.service, user.id, { after, limit: size + 1 });
+  c.loaders.user.prime(user.id, user);
+  for (const u of rows) c.loaders.user.prime(u.id, u);
+  return connection(
+    rows,
+    size,
+    (u: User) => ({ cursor: encodeCursor([userSortKey(u), u.id]), node: u }),
+    () => countDirectReports(c.service, user.id),
+  );
 }
 
 /** A group's members by user id: keyset pages, so groups of any size work. */

@@ -1,3 +1,4 @@
+import { NotFoundError } from '../../domain/errors.js';
 import type { ProvisioningLogEntry } from '../../domain/types.js';
 import { effectiveWorkspaceRule } from '../../services/access.js';
 import { accessRuleWarnings } from '../../services/access-policies.js';
@@ -32,6 +33,18 @@ import { explain } from './query.js';
 /** Field resolvers of object types: present a domain object, or load what it refers to through a loader. */
 const User: UserResolvers = {
   phoneNumbers: (u, _a, c) => readUserField(c.service, u, 'phoneNumbers'),
+  addresses: (u, _a, c) => readUserField(c.service, u, 'addresses'),
+  employeeNumber: (u, _a, c) => readUserField(c.service, u, 'employeeNumber') ?? null,
+  manager: async (u, _a, c) => {
+    const id = readUserField(c.service, u, 'managerId');
+    if (id === undefined) return null;
+    // a manager deleted since the user was read is no manager (deleteUser clears the reference)
+    const [manager] = await c.loaders.user.loadMany([id]);
+    if (manager instanceof NotFoundError) return null;
+    if (manager instanceof Error) throw manager;
+    return manager ?? null;
+  },
+  directReports: (u, args, c) => page.directReports(c, u, args),
   externalId: (u, _a, c) => readUserField(c.service, u, 'externalId') ?? null,
   entraObjectId: (u, _a, c) => readUserField(c.service, u, 'entraObjectId') ?? null,
   source: (u) => recordSources[u.source],

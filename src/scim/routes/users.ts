@@ -4,7 +4,8 @@ import { createUser, deleteUser, getUser, listUsers, modifyUser } from '../../se
 import { parseUserFilter } from '../filter.js';
 import { userInputFromResource } from '../input.js';
 import { listResponse, pageFrom } from '../list.js';
-import { applyUserPatch, parsePatchRequest } from '../patch.js';
+import { parsePatchRequest } from '../patch.js';
+import { applyUserPatch } from '../patch-user.js';
 import { locationOf, presentUser } from '../presenters.js';
 import { parseProjection, project, type Projection } from '../projection.js';
 import { projectionOf, queryParams, scope, send, tag } from '../request.js';
