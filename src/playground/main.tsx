@@ -121,7 +121,7 @@ const examplesPlugin: GraphiQLPlugin = { title: 'Examples', icon: ExamplesIcon, 
 
 createRoot(mountPoint).render(
   <GraphiQL
-    fetcher={fetcher as never}
+    fetcher={fetcher}
     plugins={[examplesPlugin]}
     visiblePlugin={examplesPlugin}
     defaultQuery={welcomeQuery}

@@ -176,7 +176,7 @@ describe('tokens: rotation, list, revoke, expiry and bootstrap (issue 12, item 9
 
     // A different token in the variable, while the tenant has tokens of that kind, is not stored either.
     const other = `bootstrap-scim-${guid()}`;
-    await bootstrap(parseConfig({ ...config, DIRECTORY_BOOTSTRAP_SCIM_TOKEN: other } as never), logger);
+    await bootstrap({ ...config, DIRECTORY_BOOTSTRAP_SCIM_TOKEN: other }, logger);
     invalidateCredentialCache();
     expect((await scim(slug, other).users()).status).to.equal(401);
     expect(JSON.stringify(logs)).not.to.contain(scimSecret);
