@@ -56,7 +56,9 @@ export function sendRefusal(req: Request, res: Response, refusal: Refusal): void
 
 export function authErrorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, next: NextFunction): void => {
-    void next;
+    // too late to answer (e.g. the session could not be saved after the redirect went out): the app's last
+    // resort logs it and ends the connection
+    if (res.headersSent) return next(err);
     if (isDomainError(err)) {
       if (err instanceof TooManyRequestsError) {
         res.set('Retry-After', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));

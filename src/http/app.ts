@@ -98,6 +98,15 @@ export function createApp(deps: HttpDeps, mounts: Mount[]): express.Express {
   // Last resort: anything a mount did not handle itself. Never sends the error's message or stack.
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     void next;
+    if (res.headersSent) {
+      // too late to answer: log it and end the connection, unless the response already went out whole
+      deps.logger.error(
+        { err, reqId: (req as Request & { id?: string }).id },
+        'error after the response was sent',
+      );
+      if (!res.writableEnded) res.destroy();
+      return;
+    }
     const status =
       (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
