@@ -110,6 +110,29 @@ const schema = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   /** HTTP server: a connection with no request in progress and no traffic for this long is closed. */
   HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /**
+   * The maintenance sweep (services/maintenance.ts): how often it runs, in seconds (0: never, e.g. on all but one of
+   * several instances). Each run repairs memberships (finishes interrupted deletes, removes memberships whose user or
+   * group is gone) and enforces the provisioning log's retention.
+   */
+  MAINTENANCE_INTERVAL_SECONDS: z.coerce
+    .number({ error: 'a number of seconds (0 turns the sweep off)' })
+    .int('a whole number of seconds (0 turns the sweep off)')
+    .min(0, 'a number of seconds (0 turns the sweep off)')
+    .max(86_400, 'at most 86400 (a day)')
+    .default(300),
+  /** Memberships the sweep checks per run, in turn through all of them (the full scan's batch). */
+  MAINTENANCE_MEMBERSHIP_SCAN_BATCH: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
+  /** How long a deletion is remembered (and replayed by the sweep after a restart), in hours. */
+  DELETION_RECORD_RETENTION_HOURS: z.coerce
+    .number()
+    .min(1)
+    .max(24 * 365)
+    .default(24),
+  /** Provisioning log retention: entries older than this many days are removed. */
+  PROVISIONING_LOG_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(30),
+  /** Provisioning log retention: each tenant keeps at most this many entries (its newest). */
+  PROVISIONING_LOG_MAX_ENTRIES_PER_TENANT: z.coerce.number().int().min(100).max(100_000_000).default(100_000),
 });
 
 export type Config = z.infer<typeof schema>;

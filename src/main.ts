@@ -4,6 +4,7 @@ import { createLogger } from './log.js';
 import { nextStepHint } from './next-step.js';
 import { openConfiguredDatabase } from './open-database.js';
 import { listen } from './server.js';
+import { maintenanceSettings, startMaintenance } from './services/maintenance.js';
 import { listTenants } from './services/tenants.js';
 
 /**
@@ -38,6 +39,12 @@ async function main(): Promise<void> {
     await db.close();
     throw err;
   }
+  // The repair sweep and the provisioning log's retention (services/maintenance.ts); MAINTENANCE_INTERVAL_SECONDS=0: off.
+  const maintenance = startMaintenance(
+    maintenanceSettings(config),
+    config.MAINTENANCE_INTERVAL_SECONDS * 1000,
+    logger,
+  );
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
@@ -48,8 +55,10 @@ async function main(): Promise<void> {
     logger.info({ signal, timeoutSeconds: config.SHUTDOWN_TIMEOUT_SECONDS }, 'shutting down');
     let code = 0;
     try {
+      const maintenanceStopped = maintenance.stop(); // no new sweep; one in progress finishes
       const { forced } = await server.close();
       if (forced) logger.warn('requests still running at the shutdown timeout were cut off');
+      await maintenanceStopped;
       await db.close();
       logger.info('stopped');
     } catch (err) {
@@ -76,6 +85,7 @@ async function main(): Promise<void> {
   void db.failed.then(async (err) => {
     logger.fatal({ err }, 'the database is gone; stopping');
     stopping = true;
+    await maintenance.stop();
     await server.close().catch(() => undefined);
     logger.flush();
     process.exit(1);

@@ -1,11 +1,24 @@
 import type { AddressInfo } from 'node:net';
 import { configError, type Config } from './config.js';
 import type { Logger } from './log.js';
-import { createApp, type HttpDeps } from './http/app.js';
+import { createApp, type HttpDeps, type Mount } from './http/app.js';
 import { createHttpServer } from './http/connections.js';
-import { createMounts } from './http/mounts.js';
+import { createRequestLimits } from './http/limits.js';
+import { createAuthMount } from './auth/mount.js';
+import { createGraphqlMount } from './graphql/mount.js';
+import { createScimMount } from './scim/mount.js';
 import { auditWriter, flushAudit } from './services/audit.js';
 import { flushProvisioningLog, provisioningLogWriter } from './services/provisioning-log.js';
+
+/**
+ * The protocol faces of the service, in mount order, wired here (above src/http, which knows no protocol). They
+ * share one set of request limits.
+ */
+export async function createMounts(base: HttpDeps): Promise<Mount[]> {
+  const deps = { ...base, limits: base.limits ?? createRequestLimits(base.config) };
+  const auth = await createAuthMount(deps);
+  return [createScimMount(deps), auth.mount, await createGraphqlMount(deps, auth.authenticators)];
+}
 
 /** Builds the Express app with every mount (no database, no listening): used by main and by tests. */
 export async function buildApp(

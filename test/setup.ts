@@ -31,5 +31,10 @@ export const mochaHooks = {
     await flushProvisioningLog();
     await disconnectDatabase();
     await embedded?.stop();
+    // mocha exits by itself once everything is closed (no `exit: true`); TEST_OPEN_HANDLES=1 names what is
+    // still open if a run ever hangs after its last test
+    if (process.env.TEST_OPEN_HANDLES) {
+      setTimeout(() => console.error('still open:', process.getActiveResourcesInfo()), 2000).unref();
+    }
   },
 };

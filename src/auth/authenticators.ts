@@ -5,7 +5,7 @@ import type { User } from '../domain/types.js';
 import { bearerToken, isJwtShaped } from '../http/admin-token.js';
 import { requestId, type Authenticator, type Principal } from '../http/principal.js';
 import { isMainUser, type AccessTarget, type SignInFacts } from '../services/access.js';
-import { endSession } from '../services/sessions.js';
+import type { SessionStore } from '../services/sessions.js';
 import {
   acceptsEntraTenant,
   findTenantsAcceptingEntraTenant,
@@ -16,7 +16,7 @@ import { getTenantBySlug } from '../services/tenants.js';
 import { getUsersByIds, linkEntraUser } from '../services/users.js';
 import type { Entra } from './entra.js';
 import { entraTenantIdOf, rolesOf, scopesOf } from './entra-claims.js';
-import { readSession, sessionIdFromCookie } from './session-store.js';
+import { sessionIdFromCookie } from './session.js';
 import { peekClaims, TokenRejectedError, verifyAccessToken } from './tokens.js';
 
 /**
@@ -42,6 +42,8 @@ export interface AuthenticatorDeps {
   entra: Entra;
   cookieName: string;
   secret: string;
+  /** The sign-in sessions' store (read and end a session by id). */
+  sessions: Pick<SessionStore, 'read' | 'end'>;
   apiAudience: string | undefined;
   /** Delegated permission ("scope") our API exposes, and the app role that may stand in for it. */
   apiScope: string;
@@ -82,11 +84,11 @@ export function createEntraAuthenticators(deps: AuthenticatorDeps) {
     if (req.headers.authorization) return undefined;
     const sid = sessionIdFromCookie(req.headers.cookie, deps.cookieName, deps.secret);
     if (!sid) return undefined;
-    const signIn = (await readSession(sid))?.passport?.user;
+    const signIn = (await deps.sessions.read(sid))?.passport?.user;
     if (!signIn) return undefined;
     const ctx = userContext(req, signIn.tenantId, signIn.userId);
     const refuse = async (message: string): Promise<never> => {
-      await endSession(sid);
+      await deps.sessions.end(sid);
       throw new UnauthenticatedError(message);
     };
 

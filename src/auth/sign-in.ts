@@ -5,7 +5,7 @@ import { requestId } from '../http/principal.js';
 import { decideAccess } from '../services/access.js';
 import { acceptsEntraTenant, getSsoConfiguration } from '../services/sso.js';
 import { linkEntraUser } from '../services/users.js';
-import type { PendingSignIn, SessionSignIn } from './session-store.js';
+import type { PendingSignIn, SessionSignIn } from './session.js';
 import type { SignInRefusal } from './strategy.js';
 import type { EntraIdentity } from './tokens.js';
 

@@ -5,7 +5,7 @@ import passport from 'passport';
 import type { SsoConfiguration } from '../domain/types.js';
 import type { AccessTarget } from '../services/access.js';
 import type { Entra } from './entra.js';
-import type { PendingSignIn, SessionSignIn } from './session-store.js';
+import type { PendingSignIn, SessionSignIn } from './session.js';
 import { TokenRejectedError, verifyIdToken, type EntraIdentity } from './tokens.js';
 
 /**

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { BSON, type Db, type Document } from 'mongodb';
 import mongoose from 'mongoose';
-import { allModels } from './models.js';
+import { allModels } from './models/index.js';
 
 /**
  * Backup and restore through the driver, so they work on any MongoDB-compatible database (MongoDB, Atlas, the
@@ -15,6 +15,10 @@ import { allModels } from './models.js';
  *
  * A backup taken while the service writes is per collection, not a point-in-time snapshot across collections; for
  * a consistent one stop the service or use the database's own tools (docs/operations.md).
+ *
+ * The one write path that goes around the models, on purpose: a restore puts back exactly the documents a backup
+ * holds, BSON types and all (canonical Extended JSON), which the models' casting would change, and a backup of
+ * every collection is not one tenant's. Every other write goes through the models (src/db/<collection>.ts).
  */
 export const backupFormat = 'entra-directory-backup';
 const backupVersion = 1;

@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { allModels } from './models.js';
+import { allModels } from './models/index.js';
 import { searchFieldsOf, validatorOf } from './validator.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Credential, CredentialKind } from '../domain/types.js';
 import { guarded } from './errors.js';
-import { CredentialModel, type CredentialDoc } from './models.js';
+import { CredentialModel, type CredentialDoc } from './models/index.js';
 import { budget, clean } from './reads.js';
 
 function toCredential(d: CredentialDoc): Credential & { hash: string } {

@@ -2,7 +2,7 @@ import type { Filter, GroupFilter } from '../domain/filter.js';
 import type { Group } from '../domain/types.js';
 import { guarded } from './errors.js';
 import { escapeRegex, toMongoFilter, type FieldTable } from './filter.js';
-import { GroupModel, type GroupDoc } from './models.js';
+import { GroupModel, type GroupDoc } from './models/index.js';
 import { budget, clean, oneBatch, type ListOptions, type MembershipLookup } from './reads.js';
 
 type Q = Record<string, unknown>;

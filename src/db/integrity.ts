@@ -6,7 +6,7 @@ import {
   UserModel,
   type DeletionDoc,
   type MembershipDoc,
-} from './models.js';
+} from './models/index.js';
 
 /**
  * Membership integrity without transactions. Deleting a user or group writes a deletion record first, then removes
@@ -49,10 +49,13 @@ export const integrityStorage = guarded(
       retentionMs: number;
       scanBatch: number;
       scanFrom: string;
+      /** Replay only deletions recorded since then (a sweep before has replayed the older ones); default: all kept. */
+      replayFrom?: Date | undefined;
     }): Promise<SweepResult & { scanNext: string }> {
       const res: SweepResult = { deletions: 0, recordsRemoved: 0, membershipsRemoved: 0, scanned: 0 };
       const since = new Date(opts.now.getTime() - opts.retentionMs);
-      const deletions = await DeletionModel.find({ at: { $gte: since } })
+      const from = opts.replayFrom && opts.replayFrom > since ? opts.replayFrom : since;
+      const deletions = await DeletionModel.find({ at: { $gte: from } })
         .sort({ at: 1 })
         .limit(10_000)
         .lean<DeletionDoc[]>();

@@ -5,7 +5,7 @@ import {
   ProvisioningLogModel,
   type AuditEventDoc,
   type ProvisioningLogDoc,
-} from './models.js';
+} from './models/index.js';
 import { budget, clean } from './reads.js';
 
 type Q = Record<string, unknown>;
@@ -96,8 +96,11 @@ export const logStorage = guarded(
       keep: number;
       tenantIds: readonly string[];
     }): Promise<number> {
-      let removed = (await ProvisioningLogModel.deleteMany({ at: { $lt: opts.olderThan } })).deletedCount;
+      let removed = 0;
       for (const tenantId of opts.tenantIds) {
+        // by tenant, so that the index on (tenantId, at) finds them
+        removed += (await ProvisioningLogModel.deleteMany({ tenantId, at: { $lt: opts.olderThan } }))
+          .deletedCount;
         const [last] = await ProvisioningLogModel.find({ tenantId })
           .sort({ at: -1, _id: -1 })
           .skip(opts.keep - 1)

@@ -1,6 +1,6 @@
 import type { Membership } from '../domain/types.js';
 import { guarded, isDuplicateKey } from './errors.js';
-import { MembershipModel, type MembershipDoc } from './models.js';
+import { MembershipModel, type MembershipDoc } from './models/index.js';
 import { budget, oneBatch } from './reads.js';
 
 export function membershipId(groupId: string, userId: string): string {

@@ -1,6 +1,6 @@
 import type { SsoConfiguration } from '../domain/types.js';
 import { guarded } from './errors.js';
-import { SsoConfigurationModel, type SsoConfigurationDoc } from './models.js';
+import { SsoConfigurationModel, type SsoConfigurationDoc } from './models/index.js';
 import { budget, clean, versionIs } from './reads.js';
 
 function toDoc(tenantId: string, c: Omit<SsoConfiguration, 'tenantId'>): SsoConfigurationDoc {

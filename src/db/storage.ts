@@ -15,10 +15,17 @@ import { createWorkspaceQueries } from './workspaces.js';
  */
 export function createTenantStorage(tenantId: string) {
   const memberships = createMembershipQueries(tenantId);
+  const users = createUserQueries(tenantId, memberships);
   return {
     tenantId,
-    users: createUserQueries(tenantId, memberships),
-    groups: createGroupQueries(tenantId, memberships),
+    users,
+    groups: createGroupQueries(tenantId, {
+      userIdsOfGroup: (groupId, limit) => memberships.userIdsOfGroup(groupId, limit),
+      // A deleted user's memberships that a race or a crash left (until the repair sweep) are no memberships:
+      // Entra's membership query (members[value eq "…"]) never reports a deleted user (issue 12).
+      groupIdsOfUser: async (userId) =>
+        (await users.missingIds([userId])).length > 0 ? [] : memberships.groupIdsOfUser(userId),
+    }),
     memberships,
     deletions: createDeletionQueries(tenantId),
     workspaces: createWorkspaceQueries(tenantId),
@@ -36,4 +43,4 @@ export { credentialLookup } from './credentials.js';
 export { ssoConfigurationLookup } from './sso-configurations.js';
 export { logStorage } from './logs.js';
 export { integrityStorage, type SweepResult } from './integrity.js';
-export { sessionStorage, type StoredSession } from './sessions.js';
+export { createSessionStore, type SessionStore } from './sessions.js';

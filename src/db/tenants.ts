@@ -1,6 +1,6 @@
 import type { Tenant } from '../domain/types.js';
 import { guarded } from './errors.js';
-import { TenantModel, type TenantDoc } from './models.js';
+import { TenantModel, type TenantDoc } from './models/index.js';
 import { budget } from './reads.js';
 
 function toTenant(d: TenantDoc): Tenant {

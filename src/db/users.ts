@@ -11,7 +11,7 @@ import {
   type FieldSpec,
   type FieldTable,
 } from './filter.js';
-import { UserModel, type AddressDoc, type EntryDoc, type UserDoc } from './models.js';
+import { UserModel, type AddressDoc, type EntryDoc, type UserDoc } from './models/index.js';
 import { budget, clean, oneBatch, type ListOptions, type MembershipLookup } from './reads.js';
 
 type Q = Record<string, unknown>;

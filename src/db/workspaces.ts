@@ -1,6 +1,6 @@
 import type { AccessRule, Workspace } from '../domain/types.js';
 import { guarded } from './errors.js';
-import { WorkspaceModel, type AccessRuleDoc, type WorkspaceDoc } from './models.js';
+import { WorkspaceModel, type AccessRuleDoc, type WorkspaceDoc } from './models/index.js';
 import { budget, clean, versionIs } from './reads.js';
 
 export function toAccessRule(d: AccessRuleDoc): AccessRule {
@@ -56,9 +56,13 @@ export function createWorkspaceQueries(tenantId: string) {
       /** Replaces the workspace if its version is still `expectedVersion`; undefined when it is not. */
       async replace(ws: Workspace, expectedVersion: number): Promise<Workspace | undefined> {
         const doc = toDoc(tenantId, ws);
-        const res = await WorkspaceModel.replaceOne({ _id: doc._id, tenantId, ...versionIs(expectedVersion) }, doc, {
-          runValidators: true,
-        });
+        const res = await WorkspaceModel.replaceOne(
+          { _id: doc._id, tenantId, ...versionIs(expectedVersion) },
+          doc,
+          {
+            runValidators: true,
+          },
+        );
         return res.matchedCount === 1 ? ws : undefined;
       },
       async delete(id: string): Promise<boolean> {

@@ -3,12 +3,8 @@ import { type ServiceContext } from '../services/context.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { AccessPolicies, Group, Membership, SsoConfiguration, Tenant, User } from '../domain/types.js';
 import { getAccessPolicies } from '../services/access-policies.js';
-import {
-  countMembersOfGroups,
-  getGroupsByExternalIds,
-  getGroupsByIds,
-  listMembershipsOfUsers,
-} from '../services/groups.js';
+import { getGroupsByExternalIds, getGroupsByIds } from '../services/groups.js';
+import { countMembersOfGroups, listMembershipsOfUsers } from '../services/memberships.js';
 import { listSsoConfigurations } from '../services/sso.js';
 import { getTenant } from '../services/tenants.js';
 import { firstDirectReports } from '../services/org-chart.js';

@@ -63,7 +63,7 @@ export function createApolloServer(logger: Logger): ApolloServer<GraphqlContext>
   }).protect();
   return new ApolloServer<GraphqlContext>({
     typeDefs: loadTypeDefs(),
-    resolvers: resolvers as never,
+    resolvers,
     csrfPrevention: true,
     persistedQueries: false,
     introspection: true,

@@ -15,7 +15,7 @@ export interface HttpDeps {
   publicUrl: () => string;
   /** True once shutdown has begun: /readyz answers 503 so that load balancers stop sending requests. */
   isDraining?: () => boolean;
-  /** Limits shared by the mounts of one app (mounts.ts); a mount built alone (some tests) has none. */
+  /** Limits shared by the mounts of one app (src/server.ts); a mount built alone (some tests) has none. */
   limits?: RequestLimits | undefined;
 }
 

@@ -10,6 +10,7 @@ import { scimMountPath, scimTenantUrl } from '../http/urls.js';
 import { RateLimiter } from '../http/rate-limit.js';
 import { authenticateScim } from '../services/credentials.js';
 import { recordProvisioning } from '../services/provisioning-log.js';
+import { requestLine } from './request-line.js';
 import { findUnfitText, textProblem } from '../services/validate.js';
 import { invalidFilter, invalidSyntax, invalidValue, ScimError, toScimError } from './errors.js';
 import { queryParams, scope, send, state } from './request.js';
@@ -153,7 +154,7 @@ function valueOf(o: object, lowerKey: string): unknown {
 /** Records each tenant's request in its provisioning log when the response is finished. */
 function provisioningLog(req: Request, res: Response, next: NextFunction): void {
   const started = performance.now();
-  const path = readablePath(req.url);
+  const path = requestLine(req.url);
   res.on('finish', () => {
     const s = state(res);
     const tenantId = s.ctx?.tenantId ?? s.refusedTenantId;
@@ -176,16 +177,6 @@ function provisioningLog(req: Request, res: Response, next: NextFunction): void 
     });
   });
   next();
-}
-
-function readablePath(url: string): string {
-  let p = url;
-  try {
-    p = decodeURIComponent(url.replace(/\+/g, ' '));
-  } catch {
-    /* keep it encoded */
-  }
-  return p.length > 1024 ? `${p.slice(0, 1021)}...` : p;
 }
 
 /** application/json, application/scim+json (any parameters, e.g. charset). */

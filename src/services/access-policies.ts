@@ -1,5 +1,5 @@
 import { type ServiceContext } from './context.js';
-import { InvalidInputError, NotFoundError } from '../domain/errors.js';
+import { InvalidInputError, NotFoundError, PreconditionFailedError } from '../domain/errors.js';
 import type { AccessPolicies, AccessRule, Group } from '../domain/types.js';
 import { recordAudit } from './audit.js';
 import { assertMayRead } from './read-policy.js';
@@ -123,11 +123,18 @@ async function setPolicy(
   which: 'mainDashboard' | 'workspaceDefaults',
   input: AccessRuleInput,
 ): Promise<AccessPolicies> {
-  const current = await getAccessPolicies(ctx);
-  const rule = await normaliseRule(ctx, current[which], input);
   const other = which === 'mainDashboard' ? 'workspaceDefaults' : 'mainDashboard';
-  // Only this rule is written: a concurrent change of the other rule is kept (issue 12: never a silent revert).
-  await ctx.db.accessPolicies.setRule(which, rule, current[other], new Date());
-  recordAudit(ctx, `policy.${which}.set`, { type: 'accessPolicy', id: which }, { ...rule });
-  return getAccessPolicies(ctx);
+  // Only this rule is written, and only over the version it was read at (issue 12: never a silent revert): a
+  // concurrent change of the other rule is kept, and a concurrent change of this one (another field, say) is read
+  // again and this change applied to it, as optimistic.ts does; after 5 collisions PRECONDITION_FAILED.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const versions = await ctx.db.accessPolicies.versions();
+    const current = await getAccessPolicies(ctx);
+    const rule = await normaliseRule(ctx, current[which], input);
+    if (await ctx.db.accessPolicies.setRule(which, rule, current[other], new Date(), versions[which])) {
+      recordAudit(ctx, `policy.${which}.set`, { type: 'accessPolicy', id: which }, { ...rule });
+      return getAccessPolicies(ctx);
+    }
+  }
+  throw new PreconditionFailedError('the access policy is being changed concurrently; try again');
 }

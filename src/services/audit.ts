@@ -11,8 +11,11 @@ import { BatchWriter } from './batch-writer.js';
  */
 const writer = new BatchWriter<AuditEvent>((events) => logStorage.insertAuditEvents(events));
 
+/** Who did it, for whom, from where: the part of a service context an audit event records. */
+export type AuditContext = Pick<ServiceContext, 'tenantId' | 'actor' | 'source' | 'requestId'>;
+
 export function recordAudit(
-  ctx: ServiceContext,
+  ctx: AuditContext,
   action: string,
   target: { type: string; id: string },
   changes?: Record<string, unknown>,

@@ -1,19 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { recordSourceOf } from '../domain/context.js';
 import { type ServiceContext } from './context.js';
-import {
-  ImmutableFieldError,
-  InvalidInputError,
-  NotFoundError,
-} from '../domain/errors.js';
+import { ImmutableFieldError, InvalidInputError, NotFoundError } from '../domain/errors.js';
 import type { GroupFilter } from '../domain/filter.js';
-import type { Group, Membership, Page, User } from '../domain/types.js';
+import type { Group, Page } from '../domain/types.js';
 import { recordAudit } from './audit.js';
 import { changeVersioned } from './optimistic.js';
 import { offsetPage } from './paging.js';
 import { checkedGroupFilter } from './filters.js';
-import { assertMayReadGroup, assertMayReadUser, groupsMemberOf, mayReadGroup } from './read-policy.js';
+import { assertMayReadGroup, groupsMemberOf, mayReadGroup } from './read-policy.js';
 import { assertFitText, optionalText, requiredText, searchTerm } from './validate.js';
+
+// Membership reads live in memberships.ts; re-exported for the callers that know them as group functions.
+export {
+  countGroupMembers,
+  countMembersOfGroups,
+  isMember,
+  listGroupMembers,
+  listGroupMemberUsers,
+  listMembershipsOfUsers,
+  listUserGroupMemberships,
+} from './memberships.js';
 
 export interface GroupInput {
   displayName: string;
@@ -343,61 +350,6 @@ export async function deleteGroup(ctx: ServiceContext, id: string): Promise<void
   if (!(await repos.groups.delete(id))) throw new NotFoundError('group', id);
   await repos.memberships.removeAllOfGroup(id);
   recordAudit(ctx, 'group.delete', { type: 'group', id }, { displayName: group.displayName });
-}
-
-/** Members of a group, keyset-paginated by user id; works for groups of any size. */
-export async function listGroupMembers(
-  ctx: ServiceContext,
-  groupId: string,
-  opts: { afterUserId?: string | undefined; limit: number },
-): Promise<Membership[]> {
-  await assertMayReadGroup(ctx, groupId);
-  return ctx.db.memberships.listByGroup(groupId, opts);
-}
-
-export async function countGroupMembers(ctx: ServiceContext, groupId: string): Promise<number> {
-  return ctx.db.memberships.countByGroup(groupId);
-}
-
-/** Member counts of several groups in one database command (for DataLoaders); absent = no members. */
-export async function countMembersOfGroups(
-  ctx: ServiceContext,
-  groupIds: readonly string[],
-): Promise<Map<string, number>> {
-  return ctx.db.memberships.countByGroups(groupIds);
-}
-
-export async function listUserGroupMemberships(
-  ctx: ServiceContext,
-  userId: string,
-  opts: { afterGroupId?: string | undefined; limit: number },
-): Promise<Membership[]> {
-  assertMayReadUser(ctx, userId, 'groups');
-  return ctx.db.memberships.listByUser(userId, opts);
-}
-
-/** Every membership of these users, in one query (for DataLoaders). */
-export async function listMembershipsOfUsers(
-  ctx: ServiceContext,
-  userIds: readonly string[],
-): Promise<Membership[]> {
-  for (const id of userIds) assertMayReadUser(ctx, id, 'groups');
-  return ctx.db.memberships.listByUsers(userIds);
-}
-
-export async function isMember(ctx: ServiceContext, groupId: string, userId: string): Promise<boolean> {
-  return ctx.db.memberships.has(groupId, userId);
-}
-
-/** Members of a group with their user records (SCIM `members`), at most `limit`. */
-export async function listGroupMemberUsers(
-  ctx: ServiceContext,
-  groupId: string,
-  limit: number,
-): Promise<User[]> {
-  const repos = ctx.db;
-  const ids = await repos.memberships.userIdsOfGroup(groupId, limit);
-  return repos.users.findByIds(ids);
 }
 
 function assertMayChange(ctx: ServiceContext, group: Group, changed: readonly string[]): void {

@@ -17,7 +17,25 @@ export function recordProvisioning(
   ctx: ServiceContext,
   entry: Omit<ProvisioningLogEntry, 'id' | 'tenantId' | 'requestId'>,
 ): void {
-  writer.push({ id: randomUUID(), tenantId: ctx.tenantId, requestId: ctx.requestId, ...entry });
+  writer.push({
+    id: randomUUID(),
+    tenantId: ctx.tenantId,
+    requestId: ctx.requestId,
+    ...entry,
+    path: loggable(entry.path),
+    ...(entry.error === undefined ? {} : { error: loggable(entry.error) }),
+  });
+}
+
+/**
+ * What a client sent, fit to store and show: control characters (U+0000 above all, which PostgreSQL cannot store
+ * and which made the whole batch of entries fail) and lone surrogates are written as `\uXXXX` escapes (issue 12).
+ */
+export function loggable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 export async function flushProvisioningLog(): Promise<void> {

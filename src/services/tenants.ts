@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createContext, type ServiceContext } from './context.js';
+import type { ServiceContext } from './context.js';
+import { systemActor } from '../domain/context.js';
 import { InvalidInputError, NotFoundError } from '../domain/errors.js';
 import type { Tenant } from '../domain/types.js';
 import { tenantStorage } from '../db/storage.js';
@@ -30,7 +31,7 @@ export async function createTenant(
     updatedAt: now,
   });
   recordAudit(
-    createContext({ tenantId: tenant.id, source }),
+    { tenantId: tenant.id, actor: systemActor, source, requestId: randomUUID() },
     'tenant.create',
     { type: 'tenant', id: tenant.id },
     {

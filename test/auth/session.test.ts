@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { loadSession, saveSession, sweepExpiredSessions } from '../../src/services/sessions.js';
+import session from 'express-session';
+import { createSessionStore, type SessionStore } from '../../src/services/sessions.js';
 import { updateSsoConfiguration } from '../../src/services/sso.js';
 import { deleteUser, updateUser } from '../../src/services/users.js';
 import { guid } from '../helpers/factories.js';
@@ -11,12 +12,16 @@ function sessionId(b: Browser, name = 'directory.sid'): string {
 
 describe('sign-in sessions (real HTTP, real database)', () => {
   let h: Harness;
+  let sessions: SessionStore;
   before(async () => {
     h = await startHarness();
+    sessions = createSessionStore({ lifetimeMs: 3600_000, sweepIntervalMinutes: 10 });
   });
   after(async () => {
+    sessions?.stop();
     await h?.stop();
   });
+  const loadSession = (sid: string) => sessions.read(sid);
 
   async function signedIn() {
     const s = await scenario();
@@ -75,15 +80,25 @@ describe('sign-in sessions (real HTTP, real database)', () => {
     expect(forged.status).to.equal(401);
   });
 
-  it('treats expired sessions as absent and sweeps them (no TTL index)', async () => {
+  it('treats expired sessions as absent and sweeps them (no TTL index), leaving the connection sound', async () => {
     const live = guid();
     const expired = guid();
-    await saveSession({ id: live, expiresAt: new Date(Date.now() + 60_000), data: '{}' });
-    await saveSession({ id: expired, expiresAt: new Date(Date.now() - 1000), data: '{}' });
-    expect(await loadSession(expired)).to.equal(undefined);
-    expect(await sweepExpiredSessions()).to.be.greaterThanOrEqual(1);
-    expect((await loadSession(live))?.id).to.equal(live);
-    expect(await loadSession(expired, new Date(0))).to.equal(undefined); // gone, not merely hidden
+    const put = (sid: string, expires: Date) =>
+      new Promise<void>((resolve, reject) =>
+        sessions.store.set(sid, { cookie: Object.assign(new session.Cookie(), { expires }) }, (err) =>
+          err ? reject(err) : resolve(),
+        ),
+      );
+    await put(live, new Date(Date.now() + 60_000));
+    await put(expired, new Date(Date.now() - 1000));
+    expect(await sessions.read(expired)).to.equal(undefined);
+    expect(await sessions.read(live)).to.not.equal(undefined);
+    const collection = await sessions.store.collectionP;
+    expect(await collection.countDocuments({ _id: expired })).to.equal(1); // hidden, not yet gone
+    expect(await sessions.sweep()).to.be.greaterThanOrEqual(1);
+    expect(await collection.countDocuments({ _id: expired })).to.equal(0); // gone
+    // every pooled connection still answers its own commands (an unacknowledged delete would break one)
+    for (let i = 0; i < 20; i++) expect(await sessions.read(live)).to.not.equal(undefined);
   });
 
   it('uses a Secure __Host- cookie when the public URL is https (behind a TLS-terminating proxy)', async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { setWorkspaceDefaultAccess } from '../../src/services/access-policies.js';
-import { loadSession } from '../../src/services/sessions.js';
+import { createSessionStore } from '../../src/services/sessions.js';
 import { createUser, getUser, updateUser } from '../../src/services/users.js';
 import { createWorkspace } from '../../src/services/workspaces.js';
 import { guid } from '../helpers/factories.js';
@@ -66,9 +66,11 @@ describe('sign-in with Microsoft Entra ID (local provider, real HTTP, real datab
     expect(linked.externalId).to.equal('ada.lovelace');
     // Stored in the database, with its tenant and expiry.
     const sid = decodeURIComponent(b.cookies.get('directory.sid')!).slice(2).split('.')[0]!;
-    const stored = await loadSession(sid);
-    expect(stored?.tenantId).to.equal(s.tenant.id);
-    expect(stored!.expiresAt.getTime()).to.be.greaterThan(Date.now() + 3600_000);
+    const sessions = createSessionStore({ lifetimeMs: 3600_000, sweepIntervalMinutes: 10 });
+    const stored = await sessions.read(sid);
+    sessions.stop();
+    expect(stored?.passport?.user?.tenantId).to.equal(s.tenant.id);
+    expect(new Date(stored!.cookie.expires!).getTime()).to.be.greaterThan(Date.now() + 3600_000);
   });
 
   it('links by object ID once learned, and never takes a userName that carries another object ID', async () => {

@@ -29,7 +29,13 @@ export interface TestServer {
 }
 
 export async function startServer(opts: { testAuthenticators?: Authenticator[] } = {}): Promise<TestServer> {
-  const config = parseConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info' });
+  // Rate limits far above what tests send (test/scim/helpers.ts); test/http/limits.test.ts tests the limits.
+  const config = parseConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    SCIM_RATE_LIMIT_PER_SECOND: '1000000',
+    GRAPHQL_RATE_LIMIT_PER_SECOND: '1000000',
+  });
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {

@@ -75,7 +75,9 @@ describe('service index, GraphQL GET hint and /metrics', () => {
      */
     async function scrape(labels: string): Promise<Response> {
       for (let i = 0; ; i++) {
-        const res = await fetch(`${server.baseUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+        const res = await fetch(`${server.baseUrl}/metrics`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
         const text = await res.clone().text();
         if (text.includes(labels) || i === 20) return res;
         await new Promise((r) => setTimeout(r, 50));

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Long } from 'mongodb';
 import mongoose from 'mongoose';
 import { commandCounter, type RecordedQuery } from '../../src/db/connection.js';
-import { UserModel } from '../../src/db/models.js';
+import { UserModel } from '../../src/db/models/index.js';
 import { createContext } from '../../src/services/context.js';
 import { addMembers, createGroup } from '../../src/services/groups.js';
 import { setWorkspaceDefaultAccess } from '../../src/services/access-policies.js';
@@ -208,6 +208,7 @@ describe('queries of the service on the embedded database: exact, and read throu
   }
 
   const fillerCollections = [
+    'tenants',
     'users',
     'groups',
     'memberships',
@@ -231,7 +232,8 @@ describe('queries of the service on the embedded database: exact, and read throu
       const copies = Array.from({ length: count }, (_, i) => ({
         ...sample,
         _id: randomUUID() as never,
-        tenantId: `filler-tenant-${i % n}`,
+        ...('tenantId' in sample! ? { tenantId: `filler-tenant-${i % n}` } : {}),
+        ...('slug' in sample! ? { slug: `filler-tenant-${i}` } : {}),
         // (unique keys in a tenant: a user's name, a membership's user)
         ...('userNameLower' in sample! ? { userNameLower: `copy${i}@x.com` } : {}),
         ...('groupId' in sample! ? { userId: randomUUID() } : {}),

@@ -14,7 +14,16 @@ export interface TestServer {
 
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
   let baseUrl = '';
-  const config = parseConfig({ ...process.env, LOG_LEVEL: 'silent', NODE_ENV: 'test', ...env } as never);
+  // Tests send requests as fast as the machine allows, far past a real tenant's budget (CI got 429s from
+  // filter-answers.test.ts): the rate limits are raised here, and the tests of the limits set their own.
+  const config = parseConfig({
+    ...process.env,
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'test',
+    SCIM_RATE_LIMIT_PER_SECOND: '1000000',
+    GRAPHQL_RATE_LIMIT_PER_SECOND: '1000000',
+    ...env,
+  } as never);
   const built = await buildApp(
     config,
     createLogger((process.env.TEST_LOG_LEVEL as never) ?? 'silent'),

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ConflictError, InvalidInputError, UnauthenticatedError } from '../../src/domain/errors.js';
-import { CredentialModel } from '../../src/db/models.js';
+import { CredentialModel } from '../../src/db/models/index.js';
 import { hashToken, issueToken, seedBootstrapToken, verifyToken } from '../../src/services/credentials.js';
 import { createTenant, getTenantBySlug, setScimEnabled } from '../../src/services/tenants.js';
 import { listAuditEvents } from '../../src/services/audit.js';

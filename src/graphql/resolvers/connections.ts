@@ -1,13 +1,8 @@
 import { InvalidInputError } from '../../domain/errors.js';
 import type { Group, Membership, User } from '../../domain/types.js';
 import { listEffectiveWorkspaceMembers } from '../../services/access.js';
-import {
-  countGroups,
-  groupSortKey,
-  listGroupMembers,
-  listGroupsAfter,
-  listUserGroupMemberships,
-} from '../../services/groups.js';
+import { countGroups, groupSortKey, listGroupsAfter } from '../../services/groups.js';
+import { listGroupMembers, listUserGroupMemberships } from '../../services/memberships.js';
 import { listProvisioningLog } from '../../services/provisioning-log.js';
 import { countDirectReports, listDirectReports } from '../../services/org-chart.js';
 import { countUsers, listUsersAfter, userSortKey } from '../../services/users.js';
