@@ -150,7 +150,9 @@ export function isAbsent(value: unknown): boolean {
  * string: `{"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
  * "value":"<id>"}` (and in a path-less value, `"urn:…:User:manager":"<id>"`); RFC 7643 §4.3 makes manager a complex
  * attribute, `{"value":"<id>"}`, which is accepted as well. A string given where a reference attribute is expected is
- * read as its `value`.
+ * read as its `value`. (Microsoft's tutorial shows the body shape `"urn:…:User":{"Manager":"123456"}`; reported as
+ * non-compliant in MicrosoftDocs/azure-docs#69234 and #73842. Entra sends the manager in a PATCH of its own after
+ * the create, and again on later cycles: an unchanged manager costs no extra read.)
  */
 export function referenceFromString(value: unknown): unknown {
   return typeof value === 'string' ? { value } : value;

@@ -143,7 +143,7 @@ describe('service start-up, bootstrap, CLI and shutdown (separate processes)', f
         }, 60_000);
         expect(
           [...seen].filter((s) => s !== 200 && s !== 503),
-          `${victim}: statuses while down`,
+          `${victim}: statuses while down; the service's errors:\n${errorLines(log())}`,
         ).to.deep.equal([]);
         const list = cli(['tenant', 'list', '--json'], { DATA_DIR: dataDir });
         expect(list.status, list.stderr).to.equal(0);
@@ -270,4 +270,12 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** The service's error-level log lines (pino level 50 and above), for a failure message. */
+function errorLines(log: string): string {
+  return log
+    .split('\n')
+    .filter((l) => /"level":(5|6)0/.test(l))
+    .join('\n');
 }

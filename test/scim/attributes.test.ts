@@ -6,7 +6,10 @@ import { presentUser } from '../../src/scim/presenters.js';
 import { applyUserPatch } from '../../src/scim/patch-user.js';
 import { parsePatchRequest } from '../../src/scim/patch.js';
 import { enterpriseUserSchema, userSchema, type AttributeDef } from '../../src/scim/schema.js';
-import { coreUser, enterpriseUser } from './helpers.js';
+import { urn } from '../../src/scim/urns.js';
+
+const coreUser = urn.user;
+const enterpriseUser = urn.enterpriseUser;
 
 /**
  * The attribute model (src/scim/schema.ts) is the one source of truth: what create/replace reads, what PATCH writes

@@ -332,5 +332,10 @@ describe('Entra ID quirks (src/scim/entra-quirks.ts)', () => {
     });
     expect(removed.status, removed.text).to.equal(200);
     expect(removed.body[enterpriseUser]).to.deep.equal({ employeeNumber: '701984' });
+    // the create body of Microsoft's tutorial: "Manager", a bare id
+    const created = await user(client, { [enterpriseUser]: { Manager: manager.id } });
+    expect((created as unknown as Record<string, object>)[enterpriseUser]).to.deep.include({
+      manager: { value: manager.id, $ref: `${client.base}/Users/${manager.id}` },
+    });
   });
 });
