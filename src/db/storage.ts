@@ -19,13 +19,9 @@ export function createTenantStorage(tenantId: string) {
   return {
     tenantId,
     users,
-    groups: createGroupQueries(tenantId, {
-      userIdsOfGroup: (groupId, limit) => memberships.userIdsOfGroup(groupId, limit),
-      // A deleted user's memberships that a race or a crash left (until the repair sweep) are no memberships:
-      // Entra's membership query (members[value eq "…"]) never reports a deleted user (issue 12).
-      groupIdsOfUser: async (userId) =>
-        (await users.missingIds([userId])).length > 0 ? [] : memberships.groupIdsOfUser(userId),
-    }),
+    // Entra's membership query (members[value eq "…"]) reads memberships only: at most 2 commands
+    // (test/scim/db-commands.test.ts). Memberships a crash left behind are removed by the repair sweep.
+    groups: createGroupQueries(tenantId, memberships),
     memberships,
     deletions: createDeletionQueries(tenantId),
     workspaces: createWorkspaceQueries(tenantId),

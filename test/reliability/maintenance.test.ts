@@ -22,7 +22,8 @@ import { patchOp, scimTenant, startServer, type TestServer } from '../scim/helpe
  * with the values of unknown query parameters redacted, and control characters do not break it.
  */
 describe('maintenance sweep and provisioning log (issue 12, items 2 and 7)', function () {
-  this.timeout(120_000);
+  // a sweep goes through every tenant of the test database: after the suites that create thousands, it takes a while
+  this.timeout(600_000);
   let server: TestServer;
   before(async () => (server = await startServer()));
   after(async () => server.close());
@@ -138,7 +139,7 @@ describe('maintenance sweep and provisioning log (issue 12, items 2 and 7)', fun
     expect(await ctx.db.memberships.countByGroup(g.id)).to.equal(1);
 
     const m = startMaintenance(defaults, 200, createLogger('debug', sink));
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 300_000;
     while (lines.filter((l) => l.msg === 'maintenance sweep').length < 2 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -206,7 +207,7 @@ describe('maintenance sweep and provisioning log (issue 12, items 2 and 7)', fun
         limit: 51,
       }, // a later page
       { filter: { tenantId: tenant.id, userId: 'u10' }, sort: { at: -1 }, limit: 51 },
-      { filter: { tenantId: tenant.id }, sort, skip: Long.fromNumber(9_999), limit: 1 }, // retention by count
+      { filter: { tenantId: tenant.id }, sort, skip: Long.fromNumber(999), limit: 1 }, // retention by count (the index: the planner reads it while the tenant holds several times `keep`)
       { filter: { tenantId: tenant.id, at: { $lt: new Date(now - 11_500_000) } } }, // retention by age (the oldest few)
     ];
     const problems: string[] = [];
