@@ -47,6 +47,8 @@ const unavailableErrors = new Set([
   'PoolClearedOnNetworkError',
 ]);
 
+const lostSocket = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ENOENT', 'ETIMEDOUT']);
+
 const lostPostgres =
   /failed to connect to `|dial error|write failed: write unix|broken pipe|connection reset by peer|unexpected EOF|terminating connection|conn closed/;
 
@@ -55,6 +57,9 @@ export function isUnavailable(err: unknown): boolean {
   const e = err as { name?: string; message?: string; cause?: unknown } | undefined;
   if (!e || typeof e !== 'object') return false;
   if (unavailableErrors.has(e.name ?? '')) return true;
+  // a socket error the driver passes on unwrapped (seen: `write EPIPE` from its connection's write while the
+  // embedded database was being restarted)
+  if (lostSocket.has((e as { code?: unknown }).code as string)) return true;
   if (e.name === 'MongooseServerSelectionError') return true;
   if (e.name === 'MongooseError' && /buffering timed out/.test(e.message ?? '')) return true;
   // the embedded database's PostgreSQL is gone (being restarted): FerretDB answers with an internal error (code 1)

@@ -1,5 +1,10 @@
 import { expect } from 'chai';
-import { ConflictError, InvalidInputError, TooExpensiveError } from '../../src/domain/errors.js';
+import {
+  ConflictError,
+  InvalidInputError,
+  TooExpensiveError,
+  UnavailableError,
+} from '../../src/domain/errors.js';
 import { mapStorageError } from '../../src/db/errors.js';
 import { UserModel } from '../../src/db/models/index.js';
 
@@ -33,6 +38,14 @@ describe('storage errors → domain errors (no database)', () => {
 
   it('maps a query out of its time budget to "too expensive"', () => {
     expect(mapStorageError({ code: 50 }, spec)).to.be.instanceOf(TooExpensiveError);
+  });
+
+  it('maps a socket error the driver passes on unwrapped to "unavailable" (503, not 500)', () => {
+    // seen in CI: the driver's connection write failed with a bare `write EPIPE` while the embedded database restarted
+    const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE', syscall: 'write' });
+    expect(mapStorageError(epipe, spec)).to.be.instanceOf(UnavailableError);
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    expect(mapStorageError(reset, spec)).to.be.instanceOf(UnavailableError);
   });
 
   it('passes anything else through unchanged', () => {
