@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import {
-  buildASTSchema,
   isObjectType,
   parse,
   validate,
@@ -10,11 +9,11 @@ import {
 } from 'graphql';
 import { operationCost, defaultMaxCost } from '../../src/graphql/cost.js';
 import { resolvers } from '../../src/graphql/resolvers/index.js';
-import { loadTypeDefs } from '../../src/graphql/schema.js';
+import { loadSchema } from '../../src/graphql/schema.js';
 import { examples, welcomeQuery } from '../../src/playground/examples.js';
 
 /** Unit checks of the schema-first setup: SDL ↔ resolvers, playground examples ↔ SDL, and the cost estimate. */
-const schema = buildASTSchema(parse(loadTypeDefs().join('\n')));
+const schema = loadSchema();
 
 function cost(query: string, variables: Record<string, unknown> = {}): number {
   const doc = parse(query);

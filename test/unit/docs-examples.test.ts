@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildASTSchema, parse, validate } from 'graphql';
-import { loadTypeDefs } from '../../src/graphql/schema.js';
+import { parse, validate } from 'graphql';
+import { loadSchema } from '../../src/graphql/schema.js';
 import { projectRoot } from '../../src/paths.js';
 
 /**
@@ -10,7 +10,7 @@ import { projectRoot } from '../../src/paths.js';
  * who pastes one into the playground gets data, not a validation error (issue 13: examples that work as written).
  */
 describe('GraphQL examples in the README and docs/', () => {
-  const schema = buildASTSchema(parse(loadTypeDefs().join('\n')));
+  const schema = loadSchema();
   const files = [
     'README.md',
     ...readdirSync(path.join(projectRoot, 'docs'))
