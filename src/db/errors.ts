@@ -54,22 +54,17 @@ const lostPostgres =
 
 /** The database could not be reached, or dropped the connection (driver or mongoose buffering errors). */
 export function isUnavailable(err: unknown): boolean {
-  const e = err as { name?: string; message?: string; cause?: unknown } | undefined;
+  const e = err as { name?: string; message?: string; code?: unknown; cause?: unknown } | undefined;
   if (!e || typeof e !== 'object') return false;
   if (unavailableErrors.has(e.name ?? '')) return true;
   // a socket error the driver passes on unwrapped (seen: `write EPIPE` from its connection's write while the
   // embedded database was being restarted)
-  if (lostSocket.has((e as { code?: unknown }).code as string)) return true;
+  if (typeof e.code === 'string' && lostSocket.has(e.code)) return true;
   if (e.name === 'MongooseServerSelectionError') return true;
   if (e.name === 'MongooseError' && /buffering timed out/.test(e.message ?? '')) return true;
   // the embedded database's PostgreSQL is gone (being restarted): FerretDB answers with an internal error (code 1)
   // that carries the PostgreSQL driver's connection failure
-  if (
-    e.name === 'MongoServerError' &&
-    (e as { code?: number }).code === 1 &&
-    lostPostgres.test(e.message ?? '')
-  )
-    return true;
+  if (e.name === 'MongoServerError' && e.code === 1 && lostPostgres.test(e.message ?? '')) return true;
   return false;
 }
 
