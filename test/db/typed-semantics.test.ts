@@ -547,6 +547,44 @@ describe('embedded database: typed collections answer queries as FerretDB does (
       expect(untyped).to.deep.equal([]);
     });
 
+    // A condition on a typed field read the field out of the whole (compressed) document for every row: a count of
+    // 50,000 users by tenant took 140-190 ms, and no index could answer a count by itself. Typed fields now have a
+    // column each (a copy PostgreSQL keeps), and conditions, sorts and indexes use it.
+    it('conditions and sorts on typed fields use indexes over their columns, whenever the index was made', async () => {
+      /** The plan of a find, as text (conditions and sort keys in PostgreSQL's words). */
+      const used = async (c: Collection<Doc>, filter: Document, sort?: Document) =>
+        JSON.stringify((await explain(c, filter, sort)).queryPlanner);
+      const [t] = await pair([]);
+      await t.createIndex({ name: 1, code: -1 }, { name: 'before' }); // made before the validator changes
+      await t.insertMany(
+        Array.from({ length: 300 }, (_, i) => ({ _id: `u${i}`, name: `n${i % 30}`, code: `c${i}` })),
+      );
+      expect(await used(t, { name: 'n3' })).to.include('\\"_jsonb.name\\" = ');
+      expect(await used(t, { name: 'n3' }, { code: -1 })).to.include('\\"_jsonb.code\\" DESC');
+
+      // a new validator without `code`: its column goes, the index over it is made again over the document
+      const { code: _code, ...properties } = typedValidator.$jsonSchema.properties;
+      await d.command({
+        collMod: t.collectionName,
+        validator: { $jsonSchema: { ...typedValidator.$jsonSchema, properties } },
+      });
+      expect(await used(t, { name: 'n3' })).to.include('\\"_jsonb.name\\" = ');
+      expect(await used(t, { code: 'c3' })).not.to.include('_jsonb.code');
+      expect(await t.countDocuments({ name: 'n3' })).to.equal(10);
+      expect(await t.countDocuments({ code: 'c3' })).to.equal(1);
+
+      // the validator back: the column is there again, with the values of the stored documents
+      await d.command({ collMod: t.collectionName, validator: typedValidator });
+      expect(await used(t, { code: 'c3' })).to.include('\\"_jsonb.code\\" = ');
+      expect(await t.countDocuments({ code: 'c3' })).to.equal(1);
+      expect(
+        await t.find({ code: { $gte: 'c298', $lte: 'c299' } }, { sort: { code: -1 } }).toArray(),
+      ).to.deep.equal([
+        { _id: 'u299', name: 'n29', code: 'c299' },
+        { _id: 'u298', name: 'n28', code: 'c298' },
+      ]);
+    });
+
     describe('writes', () => {
       const validator = {
         $jsonSchema: {

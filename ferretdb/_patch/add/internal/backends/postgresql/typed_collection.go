@@ -266,7 +266,7 @@ func (c *collection) TypedGroupCount(ctx context.Context, params *backends.Typed
 	}
 
 	// a missing field and null are one group, as in MongoDB
-	key := fmt.Sprintf("COALESCE(%s, 'null'::jsonb)", field(params.Field))
+	key := fmt.Sprintf("COALESCE(%s, 'null'::jsonb)", b.field(params.Field))
 	q, args := b.query(fmt.Sprintf("SELECT %s, count(*) FROM %s%s GROUP BY 1", key, c.table(meta), whereSQL))
 
 	rows, err := p.Query(ctx, q, args...)

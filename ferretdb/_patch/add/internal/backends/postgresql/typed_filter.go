@@ -84,8 +84,13 @@ func (b *sqlBuilder) query(sql string) (string, []any) {
 	return sql, args
 }
 
-// field returns the jsonb expression of a top-level field.
-func field(name string) string {
+// field returns the jsonb value of a top-level field: its column when it has one, else the expression of the
+// document (`_jsonb->'field'`).
+func (b *sqlBuilder) field(name string) string {
+	if c := b.schema.Column(name); c != "" {
+		return c
+	}
+
 	return fmt.Sprintf("(%s->%s)", metadata.DefaultColumn, quoteLiteral(name))
 }
 
@@ -284,6 +289,11 @@ func (b *sqlBuilder) fieldFilter(name string, v any) cond {
 			}
 
 			c := cond{sql: fmt.Sprintf("(%s ? %s)", metadata.DefaultColumn, quoteLiteral(name)), exact: true}
+			if col := b.schema.Column(name); col != "" {
+				// a missing field is SQL NULL in its column (a null value is jsonb null)
+				c.sql = fmt.Sprintf("(%s IS NOT NULL)", col)
+			}
+
 			if !e {
 				c = not(c)
 			}
@@ -403,7 +413,7 @@ func jsonValue(kind metadata.Kind, v any) (string, bool) {
 
 // eq is MongoDB's equality `field: v`.
 func (b *sqlBuilder) eq(name string, kind metadata.Kind, v any) cond {
-	f := field(name)
+	f := b.field(name)
 
 	if re, ok := v.(types.Regex); ok {
 		return b.regex(name, kind, re.Pattern, re.Options)
@@ -460,7 +470,7 @@ func (b *sqlBuilder) untypedEq(name string, v any) cond {
 		return condAny
 	}
 
-	return cond{sql: fmt.Sprintf("%s @> %s::jsonb", field(name), b.arg(string(must.NotFail(json.Marshal(s))))), exact: false}
+	return cond{sql: fmt.Sprintf("%s @> %s::jsonb", b.field(name), b.arg(string(must.NotFail(json.Marshal(s))))), exact: false}
 }
 
 // in is `field: {$in: [values]}`: one of the equalities. Equalities with plain values are one `= ANY`.
@@ -492,7 +502,7 @@ func (b *sqlBuilder) in(name string, kind metadata.Kind, arr *types.Array) cond 
 	}
 
 	if len(values) > 0 {
-		conds = append(conds, cond{sql: fmt.Sprintf("%s = ANY(%s::jsonb[])", field(name), b.arg(values)), exact: true})
+		conds = append(conds, cond{sql: fmt.Sprintf("%s = ANY(%s::jsonb[])", b.field(name), b.arg(values)), exact: true})
 	}
 
 	return or(conds...)
@@ -532,7 +542,7 @@ func (b *sqlBuilder) compare(name string, kind metadata.Kind, op string, v any) 
 		return condAny
 	}
 
-	f := field(name)
+	f := b.field(name)
 	sqlOp := map[string]string{"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}[op]
 	c := fmt.Sprintf("%s %s %s::jsonb", f, sqlOp, b.arg(j))
 
@@ -557,7 +567,7 @@ func (b *sqlBuilder) regex(name string, kind metadata.Kind, pattern, options str
 	}
 
 	text := fmt.Sprintf("(%s->>%s)", metadata.DefaultColumn, quoteLiteral(name))
-	f := field(name)
+	f := b.field(name)
 
 	// `$` is the end of the string: in MongoDB (PCRE) it also matches before a final newline, but FerretDB
 	// evaluates regular expressions with Go's regexp, where it does not, and it filters the documents of every find
@@ -701,7 +711,7 @@ func (b *sqlBuilder) orderBy(sort *types.Document) (string, bool) {
 		// MongoDB sorts missing fields and nulls first, ascending, as equal values: PostgreSQL puts a missing field
 		// (SQL NULL) before null (jsonb null). That is one of MongoDB's orders of equal values unless a later key
 		// orders them: then a field that may be both missing and null sorts as COALESCE (which no index answers).
-		f := field(key)
+		f := b.field(key)
 		if tf := b.schema.Field(key); i < sort.Len()-1 && !tf.Required && slices.Contains(tf.Types, "null") {
 			f = "COALESCE(" + f + ", 'null'::jsonb)"
 		}

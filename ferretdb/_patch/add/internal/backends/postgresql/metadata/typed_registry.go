@@ -9,11 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/FerretDB/FerretDB/internal/handler/sjson"
 	"github.com/FerretDB/FerretDB/internal/types"
@@ -28,9 +31,10 @@ var ErrCollectionNotFound = errors.New("collection does not exist")
 var ErrExistingDocuments = errors.New("existing documents do not satisfy the validator")
 
 // CollectionSetValidator sets (or with an empty validator removes) a collection's validator. It installs the
-// CHECK constraint (which PostgreSQL validates against every stored document) and rebuilds the collection's
-// indexes for the new typed fields, in one transaction. Setting the validator a collection already has does
-// nothing.
+// CHECK constraint (which PostgreSQL validates against every stored document), the typed fields' columns
+// (TypedSchema.Columns: copies of their values, kept by PostgreSQL) and rebuilds the collection's indexes for the
+// new typed fields, in one transaction. Setting the validator a collection already has, with its columns, does
+// nothing; a table made before typed fields had columns gets them.
 //
 // Other FerretDB processes sharing the database see the change after their restart; the constraint holds for
 // them at once.
@@ -53,20 +57,50 @@ func (r *Registry) CollectionSetValidator(ctx context.Context, dbName, collectio
 		return ErrCollectionNotFound
 	}
 
-	if sameValidator(c.Schema, schema) {
+	table := pgx.Identifier{dbName, c.TableName}.Sanitize()
+
+	columns, err := typedColumns(ctx, p, dbName, c.TableName)
+	if err != nil {
+		return lazyerrors.Error(err)
+	}
+
+	wanted := schema.Columns()
+	if sameValidator(c.Schema, schema) && sameColumns(columns, wanted) {
 		return nil
 	}
 
 	c.Schema = schema
-	table := pgx.Identifier{dbName, c.TableName}.Sanitize()
 	constraint := pgx.Identifier{SchemaConstraint}.Sanitize()
 
 	err = pgx.BeginFunc(ctx, p, func(tx pgx.Tx) error {
-		q := fmt.Sprintf(`ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s`, table, constraint)
-		if schema != nil {
-			q += fmt.Sprintf(`, ADD CONSTRAINT %s CHECK (%s)`, constraint, schema.CheckExpression())
+		// the key expressions of an index depend on the typed fields (IndexColumns), and dropping a column drops
+		// the indexes over it: drop them all, change the table, build them again
+		for _, index := range c.Indexes {
+			q := fmt.Sprintf(`DROP INDEX %s`, pgx.Identifier{dbName, index.PgIndex}.Sanitize())
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return lazyerrors.Error(err)
+			}
 		}
 
+		changes := []string{fmt.Sprintf(`DROP CONSTRAINT IF EXISTS %s`, constraint)}
+
+		for _, name := range columns {
+			if _, keep := wanted[name]; !keep {
+				changes = append(changes, fmt.Sprintf(`DROP COLUMN %s`, pgx.Identifier{name}.Sanitize()))
+			}
+		}
+
+		for _, name := range slices.Sorted(maps.Keys(wanted)) {
+			if !slices.Contains(columns, name) {
+				changes = append(changes, "ADD COLUMN "+wanted[name])
+			}
+		}
+
+		if schema != nil {
+			changes = append(changes, fmt.Sprintf(`ADD CONSTRAINT %s CHECK (%s)`, constraint, schema.CheckExpression()))
+		}
+
+		q := fmt.Sprintf(`ALTER TABLE %s %s`, table, strings.Join(changes, ", "))
 		if _, err := tx.Exec(ctx, q); err != nil {
 			var pgErr *pgconn.PgError
 			if errors.As(err, &pgErr) && pgErr.Code == pgerrcode.CheckViolation {
@@ -76,18 +110,12 @@ func (r *Registry) CollectionSetValidator(ctx context.Context, dbName, collectio
 			return lazyerrors.Error(err)
 		}
 
-		// the key expressions of an index depend on the typed fields (IndexColumns); rebuild them all
 		for _, index := range c.Indexes {
 			columns, method := schema.IndexColumns(index.Key, index.Unique)
 
 			unique := ""
 			if index.Unique {
 				unique = "UNIQUE "
-			}
-
-			q := fmt.Sprintf(`DROP INDEX %s`, pgx.Identifier{dbName, index.PgIndex}.Sanitize())
-			if _, err := tx.Exec(ctx, q); err != nil {
-				return lazyerrors.Error(err)
 			}
 
 			q = fmt.Sprintf(
@@ -120,6 +148,34 @@ func (r *Registry) CollectionSetValidator(ctx context.Context, dbName, collectio
 	r.colls[dbName][collectionName] = c
 
 	return nil
+}
+
+// typedColumns returns the names of a table's columns that hold typed fields (ColumnPrefix).
+func typedColumns(ctx context.Context, p *pgxpool.Pool, schemaName, table string) ([]string, error) {
+	rows, err := p.Query(
+		ctx,
+		`SELECT attname FROM pg_attribute WHERE attrelid = ($1 || '.' || $2)::regclass AND attnum > 0 AND NOT attisdropped AND starts_with(attname, $3) ORDER BY attname`,
+		pgx.Identifier{schemaName}.Sanitize(), pgx.Identifier{table}.Sanitize(), ColumnPrefix,
+	)
+	if err != nil {
+		return nil, lazyerrors.Error(err)
+	}
+
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+func sameColumns(have []string, want map[string]string) bool {
+	if len(have) != len(want) {
+		return false
+	}
+
+	for _, name := range have {
+		if _, ok := want[name]; !ok {
+			return false
+		}
+	}
+
+	return true
 }
 
 func sameValidator(a, b *TypedSchema) bool {

@@ -11,9 +11,13 @@ package metadata
 
 import (
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/FerretDB/FerretDB/internal/types"
 	"github.com/FerretDB/FerretDB/internal/util/lazyerrors"
@@ -438,6 +442,75 @@ func unmarshalSchema(v any) (*TypedSchema, error) {
 	return s, nil
 }
 
+// ColumnPrefix starts the name of every column that holds a copy of a typed field.
+const ColumnPrefix = "_jsonb."
+
+// Column returns the quoted name of the column that holds a copy of a typed field's value (`_jsonb->'field'`,
+// a stored generated column), or "" when the field has none: untyped fields, dotted paths, and arrays (which GIN
+// indexes over the document answer).
+//
+// Conditions, sorts and indexes on a typed field use its column instead of the document: PostgreSQL then reads
+// the value without decompressing the whole document, and an index over columns can answer a count by itself
+// (an index-only scan), which an index over expressions of the document never can.
+//
+// `_id` has none: FerretDB's own statements find documents by `_jsonb->'_id'`, which its index keeps answering.
+func (s *TypedSchema) Column(name string) string {
+	if name == "_id" {
+		return ""
+	}
+
+	switch s.KindOf(name) {
+	case KindString, KindDate, KindBool, KindNumber:
+		return pgx.Identifier{ColumnName(name)}.Sanitize()
+	default:
+		return ""
+	}
+}
+
+// ColumnName is the (unquoted) name of a typed field's column: the prefix and the field's name, shortened with a
+// hash of the whole name where PostgreSQL's identifiers would cut it.
+func ColumnName(field string) string {
+	name := ColumnPrefix + field
+	if len(name) <= maxIndexNameLength {
+		return name
+	}
+
+	h := fnv.New32a()
+	must.NotFail(h.Write([]byte(field)))
+
+	suffix := fmt.Sprintf("_%08x", h.Sum32())
+	cut := maxIndexNameLength - len(suffix)
+
+	for !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+
+	return name[:cut] + suffix
+}
+
+// Columns returns the definitions of the typed fields' columns, by column name.
+func (s *TypedSchema) Columns() map[string]string {
+	res := map[string]string{}
+
+	if s == nil {
+		return res
+	}
+
+	for _, f := range s.Fields {
+		if s.Column(f.Name) == "" {
+			continue
+		}
+
+		name := ColumnName(f.Name)
+		res[name] = fmt.Sprintf(
+			"%s jsonb GENERATED ALWAYS AS (%s->%s) STORED",
+			pgx.Identifier{name}.Sanitize(), DefaultColumn, quoteString(f.Name),
+		)
+	}
+
+	return res
+}
+
 // IndexColumns returns the index expressions and method ("btree" or "gin") for an index's keys.
 //
 // Ascending keys sort nulls (missing fields) first and descending keys last, as MongoDB does, so that a sort on
@@ -464,6 +537,10 @@ func (s *TypedSchema) IndexColumns(key []IndexKeyPair, unique bool) (columns []s
 		}
 
 		columns[i] = fmt.Sprintf("((%s->%s))", DefaultColumn, strings.Join(parts, " -> "))
+		if col := s.Column(k.Field); col != "" {
+			columns[i] = col
+		}
+
 		if k.Descending {
 			columns[i] += " DESC NULLS LAST"
 		} else {

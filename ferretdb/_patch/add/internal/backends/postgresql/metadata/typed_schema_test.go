@@ -3,7 +3,9 @@
 package metadata
 
 import (
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -321,18 +323,24 @@ func TestIndexColumns(t *testing.T) {
 		columns []string
 		method  string
 	}{
-		// missing fields (SQL NULL) sort first ascending, last descending, as in MongoDB
+		// missing fields (SQL NULL) sort first ascending, last descending, as in MongoDB; a typed field's index is
+		// over its column, others over the document
 		"Asc": {
 			schema: s, key: []IndexKeyPair{{Field: "s"}},
-			columns: []string{`((_jsonb->'s')) NULLS FIRST`}, method: "btree",
+			columns: []string{`"_jsonb.s" NULLS FIRST`}, method: "btree",
 		},
 		"Desc": {
 			schema: s, key: []IndexKeyPair{{Field: "s", Descending: true}},
-			columns: []string{`((_jsonb->'s')) DESC NULLS LAST`}, method: "btree",
+			columns: []string{`"_jsonb.s" DESC NULLS LAST`}, method: "btree",
 		},
 		"Compound": {
 			schema: s, key: []IndexKeyPair{{Field: "s"}, {Field: "x", Descending: true}},
-			columns: []string{`((_jsonb->'s')) NULLS FIRST`, `((_jsonb->'x')) DESC NULLS LAST`}, method: "btree",
+			columns: []string{`"_jsonb.s" NULLS FIRST`, `((_jsonb->'x')) DESC NULLS LAST`}, method: "btree",
+		},
+		// FerretDB finds documents by `_jsonb->'_id'` itself: its index stays over the document
+		"ID": {
+			schema: s, key: []IndexKeyPair{{Field: "s"}, {Field: "_id"}},
+			columns: []string{`"_jsonb.s" NULLS FIRST`, `((_jsonb->'_id')) NULLS FIRST`}, method: "btree",
 		},
 		"Nested": {
 			schema: s, key: []IndexKeyPair{{Field: "x.y'z"}},
@@ -411,4 +419,48 @@ func TestSchemaMetadata(t *testing.T) {
 
 	_, err = unmarshalSchema(sdoc("x", int32(1)))
 	assert.Error(t, err)
+}
+
+func TestColumns(t *testing.T) {
+	t.Parallel()
+
+	long := strings.Repeat("é", 40) // 80 bytes: longer than an identifier
+
+	s, err := ParseValidator(jsonSchema("properties", sdoc(
+		"_id", sdoc("bsonType", "string"),
+		"s", sdoc("bsonType", sarr("string", "null")),
+		"d", sdoc("bsonType", "date"),
+		"b", sdoc("bsonType", "bool"),
+		"n", sdoc("bsonType", "number"),
+		"o'k", sdoc("bsonType", "string"),
+		long, sdoc("bsonType", "string"),
+		"a", sdoc("bsonType", "array", "items", sdoc("bsonType", "string")),
+		"m", sdoc("bsonType", sarr("string", "int")),
+	)))
+	require.NoError(t, err)
+
+	longName := ColumnName(long)
+	assert.LessOrEqual(t, len(longName), 63)
+	assert.True(t, utf8.ValidString(longName))
+	assert.NotEqual(t, longName, ColumnName(long+"x"), "distinct long names keep distinct columns")
+
+	assert.Equal(t, map[string]string{
+		"_jsonb.s":   `"_jsonb.s" jsonb GENERATED ALWAYS AS (_jsonb->'s') STORED`,
+		"_jsonb.d":   `"_jsonb.d" jsonb GENERATED ALWAYS AS (_jsonb->'d') STORED`,
+		"_jsonb.b":   `"_jsonb.b" jsonb GENERATED ALWAYS AS (_jsonb->'b') STORED`,
+		"_jsonb.n":   `"_jsonb.n" jsonb GENERATED ALWAYS AS (_jsonb->'n') STORED`,
+		"_jsonb.o'k": `"_jsonb.o'k" jsonb GENERATED ALWAYS AS (_jsonb->'o''k') STORED`,
+		longName:     `"` + longName + `" jsonb GENERATED ALWAYS AS (_jsonb->'` + long + `') STORED`,
+	}, s.Columns(), "no column for _id, arrays and fields of several types")
+
+	assert.Equal(t, `"_jsonb.s"`, s.Column("s"))
+	assert.Equal(t, "", s.Column("_id"))
+	assert.Equal(t, "", s.Column("a"))
+	assert.Equal(t, "", s.Column("m"))
+	assert.Equal(t, "", s.Column("x"))
+	assert.Equal(t, "", s.Column("s.t"))
+
+	var none *TypedSchema
+	assert.Empty(t, none.Columns())
+	assert.Equal(t, "", none.Column("s"))
 }
