@@ -116,32 +116,57 @@ function pssMiB(pids: number[]): number {
   return kb / 1024;
 }
 
+type MemoryPeak = { total: number; service: number; database: number };
+
 /**
- * Samples the memory of the service and its database (this process and its descendants) every 2 seconds; `peak`
- * is the largest sum seen, split into the service process and the database processes at that moment.
+ * Samples the memory of the service and its database (this process and its descendants) every 2 seconds, and at
+ * the start and end of every measured phase. Two peaks: `load`, while phases run (the service answering requests,
+ * with the load generator's worker thread, which shares this process), and `seeding`, outside the phases (start-up,
+ * and the GraphQL suite's in-process seeding, which holds its generated data and garbage in this process: not the
+ * service's memory).
+ * Each is the largest sum seen, split into this process and the database processes at that moment. Before each
+ * phase the heap is collected (`--expose-gc`), so garbage the seeding left is not counted as the service's.
  */
 export function memorySampler(): {
-  peak(): { total: number; service: number; database: number };
+  peaks(): { load: MemoryPeak; seeding: MemoryPeak };
+  /** Marks a measured phase starting (true) or ending (false). */
+  measuring(on: boolean): void;
   stop(): void;
 } {
-  let peak = { total: 0, service: 0, database: 0 };
+  const peaks = {
+    load: { total: 0, service: 0, database: 0 },
+    seeding: { total: 0, service: 0, database: 0 },
+  };
+  let inPhase = false;
   const sample = () => {
     const tree = processTree(process.pid);
     const service = pssMiB([process.pid]);
     const database = pssMiB(tree.slice(1));
-    if (service + database > peak.total) peak = { total: service + database, service, database };
+    const key = inPhase ? 'load' : 'seeding';
+    if (service + database > peaks[key].total) peaks[key] = { total: service + database, service, database };
   };
   sample();
   const timer = setInterval(sample, 2000);
   timer.unref();
-  return { peak: () => peak, stop: () => clearInterval(timer) };
+  return {
+    peaks: () => peaks,
+    measuring(on) {
+      sample(); // the end of what was going on
+      if (on) (globalThis as { gc?: () => void }).gc?.();
+      inPhase = on;
+    },
+    stop: () => clearInterval(timer),
+  };
 }
 
 /**
  * Starts a throwaway embedded database (or uses MONGODB_URI) and the real service in this process's main thread,
  * with a worker-thread load generator. Returns the context the suites use and a stop function.
  */
-export async function startBench(concurrency: number): Promise<{
+export async function startBench(
+  concurrency: number,
+  memory?: { measuring(on: boolean): void },
+): Promise<{
   ctx: BenchContext;
   stop(): Promise<void>;
 }> {
@@ -201,6 +226,7 @@ export async function startBench(concurrency: number): Promise<{
       };
     },
     async phase(name, requests, opts = {}) {
+      memory?.measuring(true);
       const counter = commandCounter();
       const cpu0 = mainThreadCpuMs();
       const reply = await send({
@@ -211,6 +237,7 @@ export async function startBench(concurrency: number): Promise<{
       });
       const cpuMs = mainThreadCpuMs() - cpu0;
       counter.stop();
+      memory?.measuring(false);
       const sorted = [...reply.latenciesMs].sort((a, b) => a - b);
       const statuses: Record<number, number> = {};
       for (const s of reply.statuses) statuses[s] = (statuses[s] ?? 0) + 1;

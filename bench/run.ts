@@ -61,7 +61,7 @@ if (values.only !== undefined && !Object.hasOwn(suites, values.only)) {
 }
 const started = Date.now();
 const memory = memorySampler();
-const bench = await startBench(sizes.concurrency);
+const bench = await startBench(sizes.concurrency, memory);
 console.log(
   `bench: ${sizes.users} users, ${sizes.groups} groups, ${sizes.memberships} memberships, ` +
     `concurrency ${sizes.concurrency}, database ${databaseLabel()}`,
@@ -76,11 +76,15 @@ try {
     )(bench.ctx, sizes);
   }
 } finally {
-  const peak = memory.peak();
+  const { load, seeding } = memory.peaks();
   memory.stop();
+  const show = (p: { total: number; service: number; database: number }) =>
+    `${p.total.toFixed(0)} MiB = service ${p.service.toFixed(0)} MiB + database ${p.database.toFixed(0)} MiB`;
   console.log(
-    `\npeak memory (PSS): ${peak.total.toFixed(0)} MiB = service ${peak.service.toFixed(0)} MiB + ` +
-      `database ${peak.database.toFixed(0)} MiB; total ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    `\npeak memory (PSS) while measuring: ${show(load)} ` +
+      `(the service process includes the load generator's thread)\n` +
+      `peak memory (PSS) outside the phases (start-up, in-process seeding): ${show(seeding)}\n` +
+      `total ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
   await bench.stop();
 }
