@@ -59,6 +59,8 @@ export function cli(args: string[], env: Record<string, string>, input?: string)
     cwd: projectRoot,
     env: { ...process.env, LOG_LEVEL: 'silent', ...env },
     encoding: 'utf8',
+    // a command that hangs fails its test (status null, SIGTERM) instead of blocking the suite
+    timeout: 90_000,
     ...(input !== undefined ? { input } : {}),
   });
 }
