@@ -1,17 +1,13 @@
 import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
-import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import http from 'node:http';
-import { parseConfig } from '../src/config.js';
-import { commandCounter, connectDatabase, disconnectDatabase } from '../src/db/connection.js';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { connectDatabase, disconnectDatabase } from '../src/db/connection.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../src/db/embedded/process.js';
 import { projectRoot } from '../src/paths.js';
 import { createContext } from '../src/services/context.js';
-import { createLogger } from '../src/log.js';
-import { buildApp } from '../src/server.js';
 import { issueToken } from '../src/services/credentials.js';
 import { createTenant } from '../src/services/tenants.js';
 import type { PhaseReply, PhaseRequest, RequestSpec } from './loadgen.js';
@@ -27,8 +23,11 @@ export interface PhaseResult {
   p50: number;
   p95: number;
   p99: number;
+  /** Database commands the service sent per request (its /metrics). */
   dbCommandsPerRequest: number;
-  /** Main-thread (service) CPU per request, ms. */
+  /** Of which writes of the batched audit and provisioning logs. */
+  batchedLogWritesPerRequest: number;
+  /** CPU of the service process (every thread) per request, ms. */
   cpuMsPerRequest: number;
   /** Status codes seen, with counts (errors = any status >= 400 unless the phase expects it). */
   statuses: Record<number, number>;
@@ -55,15 +54,6 @@ export interface BenchContext {
     requests: RequestSpec[],
     opts?: { concurrency?: number; keepResponses?: boolean; expectStatus?: number[] },
   ): Promise<PhaseResult>;
-}
-
-const clockTicksPerSecond = 100; // Linux USER_HZ
-
-/** CPU time (ms) of this process's main thread: utime + stime from /proc/self/task/<pid>/stat. */
-function mainThreadCpuMs(): number {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -116,58 +106,44 @@ function pssMiB(pids: number[]): number {
   return kb / 1024;
 }
 
-type MemoryPeak = { total: number; service: number; database: number };
-
 /**
- * Samples the memory of the service and its database (this process and its descendants) every 2 seconds, and at
- * the start and end of every measured phase. Two peaks: `load`, while phases run (the service answering requests,
- * with the load generator's worker thread, which shares this process), and `seeding`, outside the phases (start-up,
- * and the GraphQL suite's in-process seeding, which holds its generated data and garbage in this process: not the
- * service's memory).
- * Each is the largest sum seen, split into this process and the database processes at that moment. Before each
- * phase the heap is collected (`--expose-gc`), so garbage the seeding left is not counted as the service's.
+ * Samples every 2 seconds the memory of the service process (`servicePid`) and of the database processes (this
+ * process's other descendants: the embedded database program, PostgreSQL and its backends); `peak` is the largest
+ * sum seen, split at that moment. The bench process itself (the seeding, the load generator) is not counted.
  */
-export function memorySampler(): {
-  peaks(): { load: MemoryPeak; seeding: MemoryPeak };
-  /** Marks a measured phase starting (true) or ending (false). */
-  measuring(on: boolean): void;
+export function memorySampler(servicePid: () => number | undefined): {
+  peak(): { total: number; service: number; database: number };
   stop(): void;
 } {
-  const peaks = {
-    load: { total: 0, service: 0, database: 0 },
-    seeding: { total: 0, service: 0, database: 0 },
-  };
-  let inPhase = false;
+  let peak = { total: 0, service: 0, database: 0 };
   const sample = () => {
-    const tree = processTree(process.pid);
-    const service = pssMiB([process.pid]);
-    const database = pssMiB(tree.slice(1));
-    const key = inPhase ? 'load' : 'seeding';
-    if (service + database > peaks[key].total) peaks[key] = { total: service + database, service, database };
+    const pid = servicePid();
+    if (pid === undefined) return;
+    const serviceTree = new Set(processTree(pid));
+    const service = pssMiB([pid]);
+    const database = pssMiB(processTree(process.pid).filter((p) => p !== process.pid && !serviceTree.has(p)));
+    if (service + database > peak.total) peak = { total: service + database, service, database };
   };
-  sample();
   const timer = setInterval(sample, 2000);
   timer.unref();
   return {
-    peaks: () => peaks,
-    measuring(on) {
-      sample(); // the end of what was going on
-      if (on) (globalThis as { gc?: () => void }).gc?.();
-      inPhase = on;
+    peak: () => peak,
+    stop() {
+      sample();
+      clearInterval(timer);
     },
-    stop: () => clearInterval(timer),
   };
 }
 
 /**
- * Starts a throwaway embedded database (or uses MONGODB_URI) and the real service in this process's main thread,
- * with a worker-thread load generator. Returns the context the suites use and a stop function.
+ * Starts a throwaway embedded database (or uses MONGODB_URI) and the service as a process of its own (`dist/`,
+ * built by `npm run bench` when stale), over the same database; this process seeds through the service layer and
+ * drives the service over HTTP from a worker-thread load generator. Returns the context the suites use, the
+ * service's pid and a stop function.
  */
-export async function startBench(
-  concurrency: number,
-  memory?: { measuring(on: boolean): void },
-): Promise<{
+export async function startBench(concurrency: number): Promise<{
   ctx: BenchContext;
+  servicePid: number;
   stop(): Promise<void>;
 }> {
   let embedded: EmbeddedDatabase | undefined;
@@ -181,27 +157,37 @@ export async function startBench(
       binDir: path.join(projectRoot, '.cache/ferretdb'),
       onProgress: (m) => console.error(`[bench database] ${m}`),
     });
-    uri = embedded.uri;
+    uri = withDatabaseName(embedded.uri, 'directory_bench');
   }
-  await connectDatabase(uri, {
-    ...(process.env.MONGODB_URI ? {} : { dbName: 'directory_bench' }),
-    embedded: embedded !== undefined,
-  });
+  // this process's connection: the schema (the embedded database's search indexes too), the seeding
+  await connectDatabase(uri, { embedded: embedded !== undefined });
 
-  // The benchmark measures the service, not the rate limiters (SCIM per tenant, GraphQL per principal).
-  const config = parseConfig({
+  const metricsToken = randomUUID();
+  const service = await startServiceProcess({
+    MONGODB_URI: uri,
+    DATA_DIR: dataDir ?? mkdtempSync(path.join(tmpdir(), 'directory-bench-')),
+    METRICS_TOKEN: metricsToken,
+    SESSION_SECRET: randomBytes(48).toString('base64'),
+    // The benchmark measures the service, not the rate limiters (SCIM per tenant, GraphQL per principal).
     SCIM_RATE_LIMIT_PER_SECOND: '100000',
     GRAPHQL_RATE_LIMIT_PER_SECOND: '100000',
-    ...process.env,
-    LOG_LEVEL: 'silent',
-    NODE_ENV: 'test',
   });
-  let baseUrl = '';
-  const built = await buildApp(config, createLogger('silent'), () => baseUrl);
-  const server = http.createServer({ keepAlive: true }, built.app);
-  server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const baseUrl = service.url;
+  /** The service's database commands (by collection) and CPU seconds so far, from its /metrics. */
+  const serviceCounters = async () => {
+    const text = await (
+      await fetch(`${baseUrl}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })
+    ).text();
+    const commands = new Map<string, number>();
+    let cpuSeconds = 0;
+    for (const line of text.split('\n')) {
+      const m = /^database_commands_total\{.*collection="([^"]*)".*\} (\S+)$/.exec(line);
+      if (m) commands.set(m[1]!, (commands.get(m[1]!) ?? 0) + Number(m[2]));
+      const cpu = /^directory_process_cpu_seconds_total (\S+)$/.exec(line);
+      if (cpu) cpuSeconds = Number(cpu[1]);
+    }
+    return { commands, cpuSeconds };
+  };
 
   const worker = new Worker(new URL('./loadgen-worker.mjs', import.meta.url));
   const send = (msg: PhaseRequest) =>
@@ -226,18 +212,19 @@ export async function startBench(
       };
     },
     async phase(name, requests, opts = {}) {
-      memory?.measuring(true);
-      const counter = commandCounter();
-      const cpu0 = mainThreadCpuMs();
+      const before = await serviceCounters();
       const reply = await send({
         baseUrl,
         requests,
         concurrency: opts.concurrency ?? concurrency,
         keepResponses: !!opts.keepResponses,
       });
-      const cpuMs = mainThreadCpuMs() - cpu0;
-      counter.stop();
-      memory?.measuring(false);
+      const after = await serviceCounters();
+      const commands = (collections?: (c: string) => boolean) =>
+        [...after.commands].reduce(
+          (sum, [c, n]) => sum + (collections && !collections(c) ? 0 : n - (before.commands.get(c) ?? 0)),
+          0,
+        );
       const sorted = [...reply.latenciesMs].sort((a, b) => a - b);
       const statuses: Record<number, number> = {};
       for (const s of reply.statuses) statuses[s] = (statuses[s] ?? 0) + 1;
@@ -252,8 +239,9 @@ export async function startBench(
         p50: percentile(sorted, 50),
         p95: percentile(sorted, 95),
         p99: percentile(sorted, 99),
-        dbCommandsPerRequest: counter.total() / n,
-        cpuMsPerRequest: cpuMs / n,
+        dbCommandsPerRequest: commands() / n,
+        batchedLogWritesPerRequest: commands((c) => batchedLogCollections.has(c)) / n,
+        cpuMsPerRequest: ((after.cpuSeconds - before.cpuSeconds) * 1000) / n,
         statuses,
         ...(reply.responses ? { responses: reply.responses } : {}),
       };
@@ -264,18 +252,51 @@ export async function startBench(
 
   return {
     ctx,
+    servicePid: service.child.pid!,
     async stop() {
       await worker.terminate();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await built.stop();
+      service.child.kill('SIGTERM');
+      await service.exited;
       await disconnectDatabase();
       await embedded?.stop();
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The collections the service writes in batches, apart from the requests (audit events, the provisioning log). */
+const batchedLogCollections = new Set(['auditevents', 'provisioninglogs']);
+
+/** A connection string naming a database (the embedded database's has none). */
+function withDatabaseName(uri: string, name: string): string {
+  const u = /^(mongodb:\/\/[^/?]+)\/?([^?]*)(\?.*)?$/.exec(uri);
+  if (!u) throw new Error(`not a mongodb:// connection string: ${uri}`);
+  return `${u[1]}/${name}${u[3] ?? ''}`;
+}
+
+/** Starts `dist/src/main.js` (PORT 0) and resolves once it prints where it listens. */
+async function startServiceProcess(env: Record<string, string>): Promise<{
+  child: ChildProcess;
+  url: string;
+  exited: Promise<unknown>;
+}> {
+  const child = spawn(process.execPath, [path.join(projectRoot, 'dist/src/main.js')], {
+    cwd: projectRoot,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then(() => reject(new Error(`the service did not start:\n${stderr}`)));
+  });
+  child.stderr!.resume();
+  return { child, url, exited };
 }
 
 export function printHeader(): void {

@@ -5,8 +5,8 @@ import { memorySampler, printHeader, startBench, type BenchContext, type PhaseRe
  * `npm run bench [-- --users N --groups N --memberships N --concurrency N --only scim|graphql|scaling]`
  * `npm run bench -- --only durability [--rounds N --concurrency N]` (bench/durability.ts)
  *
- * Starts a throwaway embedded database and the real service in this process, drives it over HTTP from a worker
- * thread, and prints one row per operation type. Not a test: it asserts nothing and prints figures.
+ * Starts a throwaway embedded database and the real service (its own process, from dist/), drives it over HTTP
+ * from a worker thread, and prints one row per operation type. Not a test: it asserts nothing and prints figures.
  */
 const { values } = parseArgs({
   options: {
@@ -60,8 +60,8 @@ if (values.only !== undefined && !Object.hasOwn(suites, values.only)) {
   process.exit(2);
 }
 const started = Date.now();
-const memory = memorySampler();
-const bench = await startBench(sizes.concurrency, memory);
+const bench = await startBench(sizes.concurrency);
+const memory = memorySampler(() => bench.servicePid);
 console.log(
   `bench: ${sizes.users} users, ${sizes.groups} groups, ${sizes.memberships} memberships, ` +
     `concurrency ${sizes.concurrency}, database ${databaseLabel()}`,
@@ -76,15 +76,11 @@ try {
     )(bench.ctx, sizes);
   }
 } finally {
-  const { load, seeding } = memory.peaks();
   memory.stop();
-  const show = (p: { total: number; service: number; database: number }) =>
-    `${p.total.toFixed(0)} MiB = service ${p.service.toFixed(0)} MiB + database ${p.database.toFixed(0)} MiB`;
+  const peak = memory.peak();
   console.log(
-    `\npeak memory (PSS) while measuring: ${show(load)} ` +
-      `(the service process includes the load generator's thread)\n` +
-      `peak memory (PSS) outside the phases (start-up, in-process seeding): ${show(seeding)}\n` +
-      `total ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    `\npeak memory (PSS): ${peak.total.toFixed(0)} MiB = service ${peak.service.toFixed(0)} MiB + ` +
+      `database ${peak.database.toFixed(0)} MiB; total ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
   await bench.stop();
 }

@@ -1,4 +1,3 @@
-import { commandCounter } from '../src/db/connection.js';
 import { randomUUID } from 'node:crypto';
 import type { BenchContext, PhaseResult, RequestSpec } from './harness.js';
 
@@ -35,9 +34,8 @@ export async function runScimBench(
   const results: PhaseResult[] = [];
   const run = async (name: string, requests: RequestSpec[], opts?: Parameters<BenchContext['phase']>[2]) => {
     if (requests.length === 0) return undefined;
-    const logWrites = batchedLogWrites();
     const r = await ctx.phase(name, requests, { concurrency: sizes.concurrency, ...opts });
-    const perRequest = logWrites.stop() / requests.length;
+    const perRequest = r.batchedLogWritesPerRequest;
     console.log(
       `${''.padEnd(4)}↳ of which batched audit/provisioning-log writes ${perRequest.toFixed(2)}/req; ` +
         `the operation itself ${(r.dbCommandsPerRequest - perRequest).toFixed(2)}/req`,
@@ -257,23 +255,6 @@ export async function runScimBench(
       .map((id) => req('DELETE', `/Users/${id}`)),
   );
   return results;
-}
-
-/**
- * Counts the batched writes of the audit and provisioning logs while a phase runs (the service runs in this
- * process), so each row can be read as "the operation's own commands" + "its share of the log batches".
- */
-/** Counts the batched audit/provisioning-log writes from now on (all commands less the others). */
-function batchedLogWrites(): { stop(): number } {
-  const all = commandCounter();
-  const others = commandCounter({ excludeCollections: ['auditevents', 'provisioninglogs'] });
-  return {
-    stop() {
-      all.stop();
-      others.stop();
-      return all.total() - others.total();
-    },
-  };
 }
 
 /** A small deterministic PRNG (mulberry32), so runs pick the same samples. */

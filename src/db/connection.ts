@@ -21,7 +21,33 @@ export async function connectDatabase(
     serverSelectionTimeoutMS: 10_000,
     maxPoolSize: 50,
   });
+  countCommands();
   await ensureSchema(opts.embedded);
+}
+
+/** Commands sent since the process started, by "command collection" (what /metrics reports). */
+const commandTotals = new Map<string, { command: string; collection: string; count: number }>();
+let counting: unknown;
+
+/** Counts every command the driver sends into commandTotals, once per client. */
+function countCommands(): void {
+  const client = mongoose.connection.getClient();
+  if (counting === client) return;
+  counting = client;
+  client.on('commandStarted', (ev: { commandName: string; command: Record<string, unknown> }) => {
+    if (ignoredCommands.has(ev.commandName)) return;
+    const collection =
+      typeof ev.command[ev.commandName] === 'string' ? String(ev.command[ev.commandName]) : '';
+    const key = `${ev.commandName} ${collection}`;
+    const entry = commandTotals.get(key);
+    if (entry) entry.count++;
+    else commandTotals.set(key, { command: ev.commandName, collection, count: 1 });
+  });
+}
+
+/** The commands sent to the database since the process started, by command name and collection. */
+export function databaseCommandTotals(): { command: string; collection: string; count: number }[] {
+  return [...commandTotals.values()].map((e) => ({ ...e }));
 }
 
 /**

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { createContext } from '../services/context.js';
+import { databaseCommands } from '../services/health.js';
 import { getTenant } from '../services/tenants.js';
 import { bearerToken } from './admin-token.js';
 
@@ -14,6 +15,8 @@ import { bearerToken } from './admin-token.js';
  *   `route` is the route template (`/scim/v2/tenants/:tenantSlug/Users/:id`), never the raw path; `tenant` is the
  *   slug of the tenant the request authenticated as (empty when it did not), never a slug taken from the URL, so
  *   no caller can mint label values.
+ * - `database_commands_total{command,collection}`: commands this process sent to the database (authentication
+ *   and connection upkeep left out); divided by the requests, the database round trips a request costs.
  * - the process metrics of prom-client (CPU, memory, event loop lag, GC, handles), prefixed `directory_`.
  *
  * Metrics are per process: with several instances, Prometheus scrapes each one.
@@ -47,6 +50,18 @@ function httpMetrics(): HttpMetrics {
       registers: [registry],
     }),
   };
+  new Counter({
+    // read from the driver's tally when scraped
+    name: 'database_commands_total',
+    help: 'Commands this process sent to the database, by command name and collection.',
+    labelNames: ['command', 'collection'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { command, collection, count } of databaseCommands())
+        this.inc({ command, collection }, count);
+    },
+  });
   return shared;
 }
 

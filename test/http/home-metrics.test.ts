@@ -126,6 +126,21 @@ describe('service index, GraphQL GET hint and /metrics', () => {
       expect(text).not.to.contain(`/no/such/path`);
       expect(text).to.match(/^directory_process_cpu_user_seconds_total /m);
       expect(text).to.match(/^directory_nodejs_eventloop_lag_seconds /m);
+      // the database commands this process sent: a create wrote a user, the lookups read users
+      const count = (scraped: string, labels: string) =>
+        Number(
+          scraped
+            .split('\n')
+            .find((l) => l.startsWith('database_commands_total{') && l.includes(labels))
+            ?.split(' ')
+            .pop(),
+        );
+      const finds = 'command="find",collection="users"';
+      expect(count(text, 'command="insert",collection="users"')).to.be.at.least(1);
+      expect(count(text, finds)).to.be.at.least(2);
+      expect((await client.get(`/Users/${created.body.id as string}`)).status).to.equal(200);
+      const after = await (await scrape(`tenant="${tenant.slug}"`)).text();
+      expect(count(after, finds), 'one GET by id is one find').to.equal(count(text, finds) + 1);
     });
 
     it('labels GraphQL requests with the tenant of the credential', async () => {
