@@ -282,7 +282,13 @@ async function startServiceProcess(env: Record<string, string>): Promise<{
 }> {
   const child = spawn(process.execPath, [path.join(projectRoot, 'dist/src/main.js')], {
     cwd: projectRoot,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      LOG_LEVEL: process.env.BENCH_SERVICE_LOG_LEVEL ?? 'warn',
+      NODE_ENV: 'production',
+      ...env,
+    },
     stdio: ['ignore', 'inherit', 'pipe'],
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));

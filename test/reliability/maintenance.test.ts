@@ -13,6 +13,8 @@ import {
 } from '../../src/services/maintenance.js';
 import { flushProvisioningLog, listProvisioningLog } from '../../src/services/provisioning-log.js';
 import { logStorage } from '../../src/db/storage.js';
+import { commandCounter } from '../../src/db/connection.js';
+import { pruneBatch } from '../../src/db/logs.js';
 import { ctxFor } from '../helpers/factories.js';
 import { patchOp, scimTenant, startServer, type TestServer } from '../scim/helpers.js';
 
@@ -227,8 +229,21 @@ describe('maintenance sweep and provisioning log (issue 12, items 2 and 7)', fun
     const ms = performance.now() - started;
     expect(page).to.have.length(50);
     console.log(`      first page of a 12,000-entry log (15,000 in all): ${ms.toFixed(0)} ms`);
+    // in batches: the embedded database holds every document a delete matches, so no delete may match more than
+    // pruneBatch entries (one delete of the 40,000 entries beyond the retention at 50,000 users held them all)
+    const deletes = commandCounter();
     const removed = await runMaintenance({ ...defaults, logMaxEntriesPerTenant: 10_000 });
+    deletes.stop();
     expect(removed.logEntriesRemoved).to.be.at.least(2_000);
+    const logDeletes = deletes
+      .filters()
+      .filter((q) => q.command === 'delete' && q.collection === 'provisioninglogs');
+    expect(logDeletes.length).to.be.at.least(Math.ceil(2_000 / pruneBatch));
+    for (const q of logDeletes) {
+      const ids = (q.filter as { _id?: { $in?: unknown[] } })._id?.$in;
+      expect(ids, JSON.stringify(q.filter).slice(0, 200)).to.be.an('array');
+      expect(ids!.length).to.be.at.most(pruneBatch);
+    }
     expect(
       await listProvisioningLog(ctxFor(tenant), {
         limit: 500,
