@@ -561,6 +561,8 @@ describe('embedded database: typed collections answer queries as FerretDB does (
       );
       expect(await used(t, { name: 'n3' })).to.include('\\"_jsonb.name\\" = ');
       expect(await used(t, { name: 'n3' }, { code: -1 })).to.include('\\"_jsonb.code\\" DESC');
+      // a substring is matched on the column's text too (the document stays compressed)
+      expect(await used(t, { name: /n2/ })).to.include(`.\\"_jsonb.name\\" #>> '{}'::text[]) ~~ '%n2%'`);
 
       // a new validator without `code`: its column goes, the index over it is made again over the document
       const { code: _code, ...properties } = typedValidator.$jsonSchema.properties;

@@ -566,7 +566,7 @@ func (b *sqlBuilder) regex(name string, kind metadata.Kind, pattern, options str
 		return condAny
 	}
 
-	text := fmt.Sprintf("(%s->>%s)", metadata.DefaultColumn, quoteLiteral(name))
+	text := b.schema.Text(name)
 	f := b.field(name)
 
 	// `$` is the end of the string: in MongoDB (PCRE) it also matches before a final newline, but FerretDB

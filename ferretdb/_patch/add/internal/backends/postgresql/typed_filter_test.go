@@ -44,11 +44,11 @@ func testSchema(t *testing.T) *metadata.TypedSchema {
 	return schema
 }
 
-// SQL expressions of the test schema's fields: typed scalar fields are read from their columns; arrays, untyped
-// fields and the text of a string (for LIKE) from the document.
+// SQL expressions of the test schema's fields: typed scalar fields (and the text of a string, for LIKE) are read
+// from their columns; arrays and untyped fields from the document.
 const (
 	sqlS  = `"_jsonb.s"`
-	sqlST = `(_jsonb->>'s')`
+	sqlST = `("_jsonb.s" #>> '{}')`
 	sqlR  = `"_jsonb.r"`
 	sqlD  = `"_jsonb.d"`
 	sqlB  = `"_jsonb.b"`

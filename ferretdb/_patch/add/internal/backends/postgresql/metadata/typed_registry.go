@@ -190,8 +190,10 @@ func sameValidator(a, b *TypedSchema) bool {
 }
 
 // SearchIndexesCreate creates a trigram index (pg_trgm, GIN) on each of these top-level string fields, which
-// answers PostgreSQL's LIKE '%…%' (see typed_filter.go's regex). Existing ones are kept. The pg_trgm extension
-// is created when missing, which needs the privilege to do so.
+// answers PostgreSQL's LIKE '%…%' (see typed_filter.go's regex), over the field's text (TypedSchema.Text: its
+// column where it has one). Existing ones are kept; an index over the text of the document, which a field that got
+// a column no longer uses, is replaced. The pg_trgm extension is created when missing, which needs the privilege to
+// do so.
 func (r *Registry) SearchIndexesCreate(ctx context.Context, dbName, collectionName string, fields []string) ([]string, error) { //nolint:lll // for readability
 	p, err := r.getPool(ctx)
 	if err != nil {
@@ -213,33 +215,50 @@ func (r *Registry) SearchIndexesCreate(ctx context.Context, dbName, collectionNa
 	names := make([]string, len(fields))
 
 	for i, f := range fields {
-		h := fnv.New32a()
-		must.NotFail(h.Write([]byte(f)))
-
-		part := specialCharacters.ReplaceAllString(strings.ToLower(f), "_")
-		suffix := fmt.Sprintf("_%08x_trgm", h.Sum32())
-		table := c.TableName
-
-		if len(table) > maxIndexNameLength/2-1 {
-			table = table[:maxIndexNameLength/2-1]
-		}
-
-		if l := maxIndexNameLength/2 - len(suffix); len(part) > l {
-			part = part[:l]
-		}
-
-		names[i] = table + "_" + part + suffix
+		text := c.Schema.Text(f)
+		names[i] = trigramIndexName(c.TableName, f, text)
 
 		q := fmt.Sprintf(
-			`CREATE INDEX IF NOT EXISTS %s ON %s USING gin ((%s->>%s) gin_trgm_ops)`,
-			pgx.Identifier{names[i]}.Sanitize(), pgx.Identifier{dbName, c.TableName}.Sanitize(),
-			DefaultColumn, quoteString(f),
+			`CREATE INDEX IF NOT EXISTS %s ON %s USING gin (%s gin_trgm_ops)`,
+			pgx.Identifier{names[i]}.Sanitize(), pgx.Identifier{dbName, c.TableName}.Sanitize(), text,
 		)
 
 		if _, err = p.Exec(ctx, q); err != nil {
 			return nil, lazyerrors.Error(err)
 		}
+
+		// the index over the document's text, made before the field had a column (its name hashes the field only)
+		if legacy := trigramIndexName(c.TableName, f, ""); legacy != names[i] {
+			q = fmt.Sprintf(`DROP INDEX IF EXISTS %s`, pgx.Identifier{dbName, legacy}.Sanitize())
+			if _, err = p.Exec(ctx, q); err != nil {
+				return nil, lazyerrors.Error(err)
+			}
+		}
 	}
 
 	return names, nil
+}
+
+// trigramIndexName names the trigram index of a field over an expression: table, field and a hash of the field
+// (and of the expression, unless it is the document's text, as the first such indexes were named).
+func trigramIndexName(table, field, text string) string {
+	h := fnv.New32a()
+	must.NotFail(h.Write([]byte(field)))
+
+	if text != "" && text != documentText(field) {
+		must.NotFail(h.Write([]byte("\x00" + text)))
+	}
+
+	part := specialCharacters.ReplaceAllString(strings.ToLower(field), "_")
+	suffix := fmt.Sprintf("_%08x_trgm", h.Sum32())
+
+	if len(table) > maxIndexNameLength/2-1 {
+		table = table[:maxIndexNameLength/2-1]
+	}
+
+	if l := maxIndexNameLength/2 - len(suffix); len(part) > l {
+		part = part[:l]
+	}
+
+	return table + "_" + part + suffix
 }

@@ -467,6 +467,22 @@ func (s *TypedSchema) Column(name string) string {
 	}
 }
 
+// Text returns the SQL text of a top-level string field (NULL when it is missing or null), for LIKE and the
+// trigram indexes that answer it: from the field's column where it has one (a small value, read without
+// decompressing the document), else from the document.
+func (s *TypedSchema) Text(name string) string {
+	if c := s.Column(name); c != "" {
+		return fmt.Sprintf("(%s #>> '{}')", c)
+	}
+
+	return documentText(name)
+}
+
+// documentText is the SQL text of a top-level field read from the document.
+func documentText(name string) string {
+	return fmt.Sprintf("(%s->>%s)", DefaultColumn, quoteString(name))
+}
+
 // ColumnName is the (unquoted) name of a typed field's column: the prefix and the field's name, shortened with a
 // hash of the whole name where PostgreSQL's identifiers would cut it.
 func ColumnName(field string) string {

@@ -464,3 +464,27 @@ func TestColumns(t *testing.T) {
 	assert.Empty(t, none.Columns())
 	assert.Equal(t, "", none.Column("s"))
 }
+
+func TestText(t *testing.T) {
+	t.Parallel()
+
+	s, err := ParseValidator(jsonSchema("properties", sdoc(
+		"s", sdoc("bsonType", sarr("string", "null")),
+		"o'k", sdoc("bsonType", "string"),
+	)))
+	require.NoError(t, err)
+
+	assert.Equal(t, `("_jsonb.s" #>> '{}')`, s.Text("s"))
+	assert.Equal(t, `("_jsonb.o'k" #>> '{}')`, s.Text("o'k"))
+	assert.Equal(t, `(_jsonb->>'u')`, s.Text("u"))
+
+	var none *TypedSchema
+	assert.Equal(t, `(_jsonb->>'s')`, none.Text("s"))
+
+	// an index over the document's text keeps the name it always had; one over a column gets another, so that the
+	// old one can be found and replaced
+	legacy := trigramIndexName("users_5e7cc513", "searchText", "")
+	assert.Equal(t, "users_5e7cc513_searchtext_c3c92dea_trgm", legacy)
+	assert.Equal(t, legacy, trigramIndexName("users_5e7cc513", "searchText", documentText("searchText")))
+	assert.NotEqual(t, legacy, trigramIndexName("users_5e7cc513", "searchText", s.Text("s")))
+}
