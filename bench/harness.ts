@@ -111,16 +111,14 @@ function pssMiB(pids: number[]): number {
  * process's other descendants: the embedded database program, PostgreSQL and its backends); `peak` is the largest
  * sum seen, split at that moment. The bench process itself (the seeding, the load generator) is not counted.
  */
-export function memorySampler(servicePid: () => number | undefined): {
+export function memorySampler(servicePid: number): {
   peak(): { total: number; service: number; database: number };
   stop(): void;
 } {
   let peak = { total: 0, service: 0, database: 0 };
   const sample = () => {
-    const pid = servicePid();
-    if (pid === undefined) return;
-    const serviceTree = new Set(processTree(pid));
-    const service = pssMiB([pid]);
+    const serviceTree = new Set(processTree(servicePid));
+    const service = pssMiB([servicePid]);
     const database = pssMiB(processTree(process.pid).filter((p) => p !== process.pid && !serviceTree.has(p)));
     if (service + database > peak.total) peak = { total: service + database, service, database };
   };
@@ -147,10 +145,9 @@ export async function startBench(concurrency: number): Promise<{
   stop(): Promise<void>;
 }> {
   let embedded: EmbeddedDatabase | undefined;
-  let dataDir: string | undefined;
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'directory-bench-'));
   let uri = process.env.MONGODB_URI;
   if (!uri) {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'directory-bench-'));
     embedded = await startEmbeddedDatabase({
       dataDir,
       postgresqlUrl: process.env.BENCH_EMBEDDED_POSTGRESQL_URL,
@@ -165,7 +162,7 @@ export async function startBench(concurrency: number): Promise<{
   const metricsToken = randomUUID();
   const service = await startServiceProcess({
     MONGODB_URI: uri,
-    DATA_DIR: dataDir ?? mkdtempSync(path.join(tmpdir(), 'directory-bench-')),
+    DATA_DIR: dataDir,
     METRICS_TOKEN: metricsToken,
     SESSION_SECRET: randomBytes(48).toString('base64'),
     // The benchmark measures the service, not the rate limiters (SCIM per tenant, GraphQL per principal).
@@ -259,7 +256,7 @@ export async function startBench(concurrency: number): Promise<{
       await service.exited;
       await disconnectDatabase();
       await embedded?.stop();
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

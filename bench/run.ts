@@ -61,7 +61,7 @@ if (values.only !== undefined && !Object.hasOwn(suites, values.only)) {
 }
 const started = Date.now();
 const bench = await startBench(sizes.concurrency);
-const memory = memorySampler(() => bench.servicePid);
+const memory = memorySampler(bench.servicePid);
 console.log(
   `bench: ${sizes.users} users, ${sizes.groups} groups, ${sizes.memberships} memberships, ` +
     `concurrency ${sizes.concurrency}, database ${databaseLabel()}`,

@@ -25,28 +25,47 @@ export async function connectDatabase(
   await ensureSchema(opts.embedded);
 }
 
+/** How many commands of one name the process sent to one collection. */
+export interface CommandTotal {
+  command: string;
+  collection: string;
+  count: number;
+}
+
 /** Commands sent since the process started, by "command collection" (what /metrics reports). */
-const commandTotals = new Map<string, { command: string; collection: string; count: number }>();
+const commandTotals = new Map<string, CommandTotal>();
 let counting: unknown;
+
+type CommandStarted = { commandName: string; command: Record<string, unknown> };
+
+/**
+ * A command's name and collection ('' for commands on the database), or undefined for connection upkeep and
+ * authentication, which no count includes. A getMore names its collection in `collection` (its own field holds the
+ * cursor id).
+ */
+function commandTarget(ev: CommandStarted): { command: string; collection: string } | undefined {
+  if (ignoredCommands.has(ev.commandName)) return undefined;
+  const target = ev.commandName === 'getMore' ? ev.command.collection : ev.command[ev.commandName];
+  return { command: ev.commandName, collection: typeof target === 'string' ? target : '' };
+}
 
 /** Counts every command the driver sends into commandTotals, once per client. */
 function countCommands(): void {
   const client = mongoose.connection.getClient();
   if (counting === client) return;
   counting = client;
-  client.on('commandStarted', (ev: { commandName: string; command: Record<string, unknown> }) => {
-    if (ignoredCommands.has(ev.commandName)) return;
-    const collection =
-      typeof ev.command[ev.commandName] === 'string' ? String(ev.command[ev.commandName]) : '';
-    const key = `${ev.commandName} ${collection}`;
+  client.on('commandStarted', (ev: CommandStarted) => {
+    const target = commandTarget(ev);
+    if (!target) return;
+    const key = `${target.command} ${target.collection}`;
     const entry = commandTotals.get(key);
     if (entry) entry.count++;
-    else commandTotals.set(key, { command: ev.commandName, collection, count: 1 });
+    else commandTotals.set(key, { ...target, count: 1 });
   });
 }
 
 /** The commands sent to the database since the process started, by command name and collection. */
-export function databaseCommandTotals(): { command: string; collection: string; count: number }[] {
+export function databaseCommandTotals(): CommandTotal[] {
   return [...commandTotals.values()].map((e) => ({ ...e }));
 }
 
@@ -139,10 +158,10 @@ export function commandCounter(opts: { excludeCollections?: Iterable<string> } =
   const log: string[] = [];
   const filters: RecordedQuery[] = [];
   const client = mongoose.connection.getClient();
-  const onStart = (ev: { commandName: string; command: Record<string, unknown> }) => {
-    if (ignoredCommands.has(ev.commandName)) return;
-    const collection = String(ev.command[ev.commandName]);
-    if (excluded.has(collection)) return;
+  const onStart = (ev: CommandStarted) => {
+    const target = commandTarget(ev);
+    if (!target || excluded.has(target.collection)) return;
+    const { collection } = target;
     log.push(`${ev.commandName} ${collection}`);
     for (const filter of queryDocuments(ev.commandName, ev.command)) {
       const { sort, limit, skip } = ev.command as {

@@ -1,4 +1,4 @@
-import { databaseCommandTotals, pingDatabase } from '../db/connection.js';
+import { databaseCommandTotals, pingDatabase, type CommandTotal } from '../db/connection.js';
 
 /** Readiness: the database answers a ping within the timeout. */
 export function isDatabaseReachable(timeoutMs = 2000): Promise<boolean> {
@@ -6,6 +6,6 @@ export function isDatabaseReachable(timeoutMs = 2000): Promise<boolean> {
 }
 
 /** The commands sent to the database since the process started, by command name and collection (for /metrics). */
-export function databaseCommands(): { command: string; collection: string; count: number }[] {
+export function databaseCommands(): CommandTotal[] {
   return databaseCommandTotals();
 }
