@@ -83,12 +83,35 @@ func prepareLayout(dataDir string, embedded bool) (*layout, error) {
 		dirMode = 0o711 // PostgreSQL's user passes through to its own folders, and lists nothing
 	}
 
+	// the folders above DATA_DIR that this creates get dirMode too (the umask is 077)
+	created := []string{}
+	for p := filepath.Dir(dataDir); ; p = filepath.Dir(p) {
+		if _, err := os.Stat(p); err == nil || p == filepath.Dir(p) {
+			break
+		}
+
+		created = append(created, p)
+	}
+
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, err
 	}
 
-	if err := os.Chmod(dataDir, dirMode); err != nil {
-		return nil, err
+	for _, p := range append(created, dataDir) {
+		if err := os.Chmod(p, dirMode); err != nil {
+			return nil, err
+		}
+	}
+
+	if l.owner != nil {
+		if blocked := unreachableParent(dataDir, l.owner); blocked != "" {
+			return nil, fmt.Errorf(
+				"PostgreSQL runs as the `postgres` user (the service runs as root) and cannot reach DATA_DIR %s: "+
+					"the `postgres` user may not enter %s. Set DATA_DIR to a folder it can reach (such as "+
+					"/var/lib/directory), let it pass through (chmod o+x %s), or run the service as another user",
+				dataDir, blocked, blocked,
+			)
+		}
 	}
 
 	dirs := []string{l.runDir}
@@ -112,23 +135,14 @@ func prepareLayout(dataDir string, embedded bool) (*layout, error) {
 		}
 	}
 
-	if l.owner != nil {
-		if blocked := unreachableParent(dataDir); blocked != "" {
-			return nil, fmt.Errorf(
-				"PostgreSQL runs as the `postgres` user (the service runs as root) and cannot reach %s: %s is not "+
-					"searchable by other users. Choose another DATA_DIR (such as /var/lib/directory), or run the service "+
-					"as another user", dataDir, blocked,
-			)
-		}
-	}
-
 	return l, nil
 }
 
-// unreachableParent returns the first folder above dir that other users cannot pass through, or "".
-func unreachableParent(dir string) string {
+// unreachableParent returns the first folder above dir that user cannot pass through (by its owner, group or
+// other permission bits), or "".
+func unreachableParent(dir string, user *syscall.Credential) string {
 	for p := filepath.Dir(dir); ; p = filepath.Dir(p) {
-		if st, err := os.Stat(p); err == nil && st.Mode().Perm()&0o001 == 0 {
+		if st, err := os.Stat(p); err == nil && !canSearch(st, user) {
 			return p
 		}
 
@@ -136,6 +150,22 @@ func unreachableParent(dir string) string {
 			return ""
 		}
 	}
+}
+
+// canSearch tells whether user may pass through the folder st describes (its supplementary groups aside).
+func canSearch(st os.FileInfo, user *syscall.Credential) bool {
+	perm := st.Mode().Perm()
+
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		switch {
+		case sys.Uid == user.Uid:
+			return perm&0o100 != 0
+		case sys.Gid == user.Gid:
+			return perm&0o010 != 0
+		}
+	}
+
+	return perm&0o001 != 0
 }
 
 // postgres is a running embedded PostgreSQL.
@@ -148,6 +178,11 @@ type postgres struct {
 
 // startPostgres initialises the cluster when needed, starts PostgreSQL and waits until it accepts connections.
 func startPostgres(ctx context.Context, l *layout, bin string, logger *slog.Logger) (*postgres, error) {
+	bin, err := reachableBin(l, bin, logger)
+	if err != nil {
+		return nil, err
+	}
+
 	if _, err := os.Stat(filepath.Join(l.pgData, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
 		if err = initdb(l, bin, logger); err != nil {
 			return nil, err
@@ -177,6 +212,7 @@ func startPostgres(ctx context.Context, l *layout, bin string, logger *slog.Logg
 			"-c", "synchronous_commit=on",
 		)
 		pg.cmd.Env = pgEnv()
+		pg.cmd.Dir = l.pgData
 		pg.cmd.Stdout = os.Stderr
 		pg.cmd.Stderr = os.Stderr
 		pg.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: l.owner, Pdeathsig: syscall.SIGINT, Setpgid: true}
@@ -236,6 +272,7 @@ func initdb(l *layout, bin string, logger *slog.Logger) error {
 		"--no-instructions",
 	)
 	cmd.Env = pgEnv()
+	cmd.Dir = l.pgData
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: l.owner}
 
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -221,6 +221,18 @@ describe('service start-up, bootstrap, CLI and shutdown (separate processes)', f
     expect(readdirSync(dataDir)).to.deep.equal(['directory.sqlite']); // nothing started beside it
   });
 
+  it('as root, refuses a DATA_DIR the postgres user cannot reach, naming the closed folder and the way out', function () {
+    if (process.getuid?.() !== 0) this.skip(); // PostgreSQL runs as another user only when the service runs as root
+    // dataDir is a mktemp -d folder: 0700, root's
+    const res = runService({ DATA_DIR: path.join(dataDir, 'data') });
+    expect(res.status).to.equal(1);
+    expect(res.stderr)
+      .to.contain(`the \`postgres\` user may not enter ${dataDir}`)
+      .and.contain('Set DATA_DIR')
+      .and.contain(`chmod o+x ${dataDir}`);
+    expect(res.stderr).not.to.contain('initdb');
+  });
+
   it('refuses bad configuration with a message that names the variable', () => {
     const res = runService({ PORT: 'eighty', DATA_DIR: dataDir });
     expect(res.status).to.equal(2);

