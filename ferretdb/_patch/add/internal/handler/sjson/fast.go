@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"math"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -470,6 +471,42 @@ func (s *scanner) document(sch *fastSchema) *types.Document {
 	return d
 }
 
+// schemaCache holds decoded schemas by their JSON text. The documents of a collection share a few schemas (their
+// fields' types, and the lengths of their arrays), and decoding a document's schema cost as much as decoding its
+// values. A decoded schema is never changed.
+var schemaCache = struct {
+	sync.RWMutex
+	m map[string]*fastSchema
+}{m: map[string]*fastSchema{}}
+
+// schemaCacheMax bounds the cache: past it, it starts again empty.
+const schemaCacheMax = 2048
+
+// cachedSchema returns the decoded schema of raw; ok is false when the fast decoder does not know it.
+func cachedSchema(raw []byte) (sch *fastSchema, ok bool) {
+	schemaCache.RLock()
+	sch, ok = schemaCache.m[string(raw)]
+	schemaCache.RUnlock()
+
+	if ok {
+		return sch, true
+	}
+
+	ss := &scanner{b: raw}
+	if sch = ss.schema(); ss.bad {
+		return nil, false
+	}
+
+	schemaCache.Lock()
+	if len(schemaCache.m) >= schemaCacheMax {
+		clear(schemaCache.m)
+	}
+	schemaCache.m[string(raw)] = sch
+	schemaCache.Unlock()
+
+	return sch, true
+}
+
 // unmarshalFast decodes a stored document; ok is false when the original decoder must do it.
 func unmarshalFast(data []byte) (doc *types.Document, ok bool) {
 	defer func() {
@@ -497,10 +534,8 @@ func unmarshalFast(data []byte) (doc *types.Document, ok bool) {
 
 	delete(raw, "$s")
 
-	ss := &scanner{b: rawSchema}
-	sch := ss.schema()
-
-	if ss.bad || len(sch.keys) != len(raw) {
+	sch, known := cachedSchema(rawSchema)
+	if !known || len(sch.keys) != len(raw) {
 		return nil, false
 	}
 

@@ -129,6 +129,47 @@ func TestUnmarshalFastMatchesOriginal(t *testing.T) {
 	require.Greater(t, fast, 10000, "the fast path decoded too few documents")
 }
 
+// Documents of one shape decode through one cached schema: each gets its own values, as the original decoder gives.
+func TestUnmarshalFastSharedSchema(t *testing.T) {
+	t.Parallel()
+
+	r := rand.New(rand.NewSource(2))
+	shapes := []*types.Document{randomDocument(r, 0), randomDocument(r, 0), randomDocument(r, 0)}
+
+	for i := 0; i < 3000; i++ {
+		shape := shapes[i%len(shapes)]
+		doc := types.MakeDocument(shape.Len())
+
+		for _, k := range shape.Keys() {
+			v, _ := shape.Get(k)
+			// same type, different value, so the schema text is the same
+			switch v.(type) {
+			case string:
+				v = randomString(r)
+			case int32:
+				v = int32(r.Int31())
+			case bool:
+				v = r.Intn(2) == 0
+			}
+
+			doc.Set(k, v)
+		}
+
+		b, err := Marshal(doc)
+		require.NoError(t, err)
+
+		data := reformat(t, b)
+		want := slowUnmarshal(t, data)
+
+		got, ok := unmarshalFast(data)
+		if !ok {
+			continue
+		}
+
+		require.Equal(t, types.Equal, types.Compare(got, want), "document %d: %s", i, data)
+	}
+}
+
 func TestUnmarshalFastRefusesWhatItDoesNotKnow(t *testing.T) {
 	t.Parallel()
 
