@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { connectDatabase, disconnectDatabase } from '../src/db/connection.js';
@@ -10,6 +9,7 @@ import { projectRoot } from '../src/paths.js';
 import { createContext } from '../src/services/context.js';
 import { issueToken } from '../src/services/credentials.js';
 import { createTenant } from '../src/services/tenants.js';
+import { startService } from '../test/helpers/service-process.js';
 import type { PhaseReply, PhaseRequest, RequestSpec } from './loadgen.js';
 
 export type { RequestSpec };
@@ -160,15 +160,20 @@ export async function startBench(concurrency: number): Promise<{
   await connectDatabase(uri, { embedded: embedded !== undefined });
 
   const metricsToken = randomUUID();
-  const service = await startServiceProcess({
-    MONGODB_URI: uri,
-    DATA_DIR: dataDir,
-    METRICS_TOKEN: metricsToken,
-    SESSION_SECRET: randomBytes(48).toString('base64'),
-    // The benchmark measures the service, not the rate limiters (SCIM per tenant, GraphQL per principal).
-    SCIM_RATE_LIMIT_PER_SECOND: '100000',
-    GRAPHQL_RATE_LIMIT_PER_SECOND: '100000',
-  });
+  const service = await startService(
+    {
+      LOG_LEVEL: process.env.BENCH_SERVICE_LOG_LEVEL ?? 'warn',
+      NODE_ENV: 'production',
+      MONGODB_URI: uri,
+      DATA_DIR: dataDir,
+      METRICS_TOKEN: metricsToken,
+      SESSION_SECRET: randomBytes(48).toString('base64'),
+      // The benchmark measures the service, not the rate limiters (SCIM per tenant, GraphQL per principal).
+      SCIM_RATE_LIMIT_PER_SECOND: '100000',
+      GRAPHQL_RATE_LIMIT_PER_SECOND: '100000',
+    },
+    'dist',
+  );
   const baseUrl = service.url;
   /** The service's database commands (by collection) and CPU seconds so far, from its /metrics. */
   const serviceCounters = async () => {
@@ -269,37 +274,6 @@ function withDatabaseName(uri: string, name: string): string {
   const u = /^(mongodb:\/\/[^/?]+)\/?([^?]*)(\?.*)?$/.exec(uri);
   if (!u) throw new Error(`not a mongodb:// connection string: ${uri}`);
   return `${u[1]}/${name}${u[3] ?? ''}`;
-}
-
-/** Starts `dist/src/main.js` (PORT 0) and resolves once it prints where it listens. */
-async function startServiceProcess(env: Record<string, string>): Promise<{
-  child: ChildProcess;
-  url: string;
-  exited: Promise<unknown>;
-}> {
-  const child = spawn(process.execPath, [path.join(projectRoot, 'dist/src/main.js')], {
-    cwd: projectRoot,
-    env: {
-      ...process.env,
-      PORT: '0',
-      LOG_LEVEL: process.env.BENCH_SERVICE_LOG_LEVEL ?? 'warn',
-      NODE_ENV: 'production',
-      ...env,
-    },
-    stdio: ['ignore', 'inherit', 'pipe'],
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (m) resolve(m[1]!);
-    });
-    void exited.then(() => reject(new Error(`the service did not start:\n${stderr}`)));
-  });
-  child.stderr!.resume();
-  return { child, url, exited };
 }
 
 export function printHeader(): void {

@@ -4,8 +4,15 @@ import path from 'node:path';
 import { databaseUri } from './embedded.js';
 import { projectRoot } from '../../src/paths.js';
 
-/** The service and the `directory` command as separate processes, from the TypeScript sources (through tsx). */
+/**
+ * The service and the `directory` command as separate processes: from the TypeScript sources through tsx (tests),
+ * or the service from its build in `dist/` (the bench, as production runs it).
+ */
 const tsxArgs = ['--import', 'tsx'];
+const serviceEntries = {
+  src: [...tsxArgs, path.join(projectRoot, 'src/main.ts')],
+  dist: [path.join(projectRoot, 'dist/src/main.js')],
+};
 
 export interface ServiceProcess {
   child: ChildProcessWithoutNullStreams;
@@ -16,9 +23,12 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `src/main.ts` (PORT=0 unless given) and resolves once it prints where it listens. */
-export function startService(env: Record<string, string>): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [...tsxArgs, path.join(projectRoot, 'src/main.ts')], {
+/** Starts the service (PORT=0 unless given) and resolves once it prints where it listens. */
+export function startService(
+  env: Record<string, string>,
+  from: keyof typeof serviceEntries = 'src',
+): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, serviceEntries[from], {
     cwd: projectRoot,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
   });
@@ -45,7 +55,7 @@ export function startService(env: Record<string, string>): Promise<ServiceProces
 
 /** Runs `src/main.ts` to its end (for start-ups that must fail). */
 export function runService(env: Record<string, string>) {
-  return spawnSync(process.execPath, [...tsxArgs, path.join(projectRoot, 'src/main.ts')], {
+  return spawnSync(process.execPath, serviceEntries.src, {
     cwd: projectRoot,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
     encoding: 'utf8',
