@@ -25,6 +25,10 @@ export function createDeletionQueries(tenantId: string) {
           { upsert: true, runValidators: true },
         );
       },
+      /** Whether a delete of this record was recorded (and is kept): it may not have finished. */
+      async has(kind: 'user' | 'group', targetId: string): Promise<boolean> {
+        return (await DeletionModel.exists({ _id: `${tenantId}:${kind}:${targetId}` })) !== null;
+      },
     },
     { resource: 'deletion' },
   );

@@ -342,7 +342,11 @@ export function removeMembers(
 export async function deleteGroup(ctx: ServiceContext, id: string): Promise<void> {
   const repos = ctx.db;
   const group = await repos.groups.findById(id);
-  if (!group) throw new NotFoundError('group', id);
+  if (!group) {
+    // a delete that stopped after removing the record left its memberships: the client's retry finishes it (users.ts)
+    if (await repos.deletions.has('group', id)) await repos.memberships.removeAllOfGroup(id);
+    throw new NotFoundError('group', id);
+  }
   assertMayChange(ctx, group, ['displayName']);
   // recorded first: the repair sweep finishes a delete a crash interrupts, and removes memberships a concurrent
   // member add writes after the ones below are gone

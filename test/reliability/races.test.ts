@@ -242,6 +242,40 @@ describe('race suite: deletes ∥ member adds, interrupted deletes, settings ∥
     expect(again.recordsRemoved).to.equal(0);
   });
 
+  // Entra retries a DELETE that failed (the service crashed, the database went away). The retry answered 404 at once
+  // and left the interrupted delete's memberships for the sweep: Entra's membership query kept reporting the user
+  // for up to MAINTENANCE_INTERVAL_SECONDS.
+  it("Entra's retry of an interrupted DELETE finishes it at once, without a sweep", async () => {
+    const { tenant, client, adminToken: admin } = await scimTenant(server);
+    const ctx = ctxFor(tenant);
+    const groups = [await group(client), await group(client)];
+    const users = [await user(client), await user(client)];
+    for (const g of groups) expect((await addMembers(client, g, users)).status).to.be.below(300);
+    const doomed = await group(client);
+    expect((await addMembers(client, doomed, users)).status).to.be.below(300);
+
+    // the crash: the delete recorded and the record removed, its memberships not
+    const now = new Date();
+    await ctx.db.deletions.record('user', users[0]!, now);
+    await ctx.db.users.delete(users[0]!);
+    await ctx.db.deletions.record('group', doomed, now);
+    await ctx.db.groups.delete(doomed);
+    expect(await entraMemberOf(client, users[0]!, groups)).to.equal(groups.length * 2);
+
+    // Entra's retries
+    expect((await client.delete(`/Users/${users[0]}`)).status).to.equal(404);
+    expect((await client.delete(`/Groups/${doomed}`)).status).to.equal(404);
+
+    expect(await entraMemberOf(client, users[0]!, groups)).to.equal(0);
+    for (const g of groups) expect(await countAndList(admin, g)).to.deep.equal({ count: 1, listed: 1 });
+    expect(await ctx.db.memberships.countByGroup(doomed)).to.equal(0);
+    // the other user is untouched
+    expect(await entraMemberOf(client, users[1]!, groups)).to.equal(groups.length * 2);
+    // a DELETE of an id never seen changes nothing and says 404
+    expect((await client.delete('/Users/00000000-0000-4000-8000-000000000000')).status).to.equal(404);
+    expect(await entraMemberOf(client, users[1]!, groups)).to.equal(groups.length * 2);
+  });
+
   it('concurrent changes of access policies, workspaces and SSO configurations: none silently reverted', async () => {
     const { adminToken: admin } = await scimTenant(server);
     const call = (q: string, v: Record<string, unknown>) => gql(gqlServer, admin, q, v);
