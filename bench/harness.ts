@@ -46,13 +46,20 @@ export interface BenchContext {
   concurrency: number;
   makeTenant(): Promise<BenchTenant>;
   /**
+   * Waits until the embedded database is idle after a bulk load (its processes below a tenth of a core over 2 s;
+   * at most 2 minutes), so that the reads measure the queries and not PostgreSQL's autovacuum of the rows just
+   * seeded; returns the seconds waited (0 with MONGODB_URI, whose server is not this process's child).
+   */
+  settle(): Promise<number>;
+  /**
    * Runs `requests` against the service with `concurrency` requests in flight (default: the run's), and measures
    * them. `expectStatus` lists statuses that are not errors (default: any 2xx).
    */
   phase(
     name: string,
     requests: RequestSpec[],
-    opts?: { concurrency?: number; keepResponses?: boolean; expectStatus?: number[] },
+    /** `warmUp`: runs the requests unmeasured (nothing printed), so that what follows meets a warm service. */
+    opts?: { concurrency?: number; keepResponses?: boolean; expectStatus?: number[]; warmUp?: boolean },
   ): Promise<PhaseResult>;
 }
 
@@ -106,6 +113,23 @@ function pssMiB(pids: number[]): number {
   return kb / 1024;
 }
 
+/** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    // the fields after the command (which may hold spaces) start at the last ')'; utime and stime are 14 and 15
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks (USER_HZ = 100 on Linux)
+  } catch {
+    return 0;
+  }
+}
+
+/** The database processes: this process's descendants outside the service's tree. */
+function databaseProcesses(servicePid: number): number[] {
+  const serviceTree = new Set(processTree(servicePid));
+  return processTree(process.pid).filter((p) => p !== process.pid && !serviceTree.has(p));
+}
+
 /**
  * Samples every 2 seconds the memory of the service process (`servicePid`) and of the database processes (this
  * process's other descendants: the embedded database program, PostgreSQL and its backends); `peak` is the largest
@@ -117,9 +141,8 @@ export function memorySampler(servicePid: number): {
 } {
   let peak = { total: 0, service: 0, database: 0 };
   const sample = () => {
-    const serviceTree = new Set(processTree(servicePid));
     const service = pssMiB([servicePid]);
-    const database = pssMiB(processTree(process.pid).filter((p) => p !== process.pid && !serviceTree.has(p)));
+    const database = pssMiB(databaseProcesses(servicePid));
     if (service + database > peak.total) peak = { total: service + database, service, database };
   };
   const timer = setInterval(sample, 2000);
@@ -203,6 +226,17 @@ export async function startBench(concurrency: number): Promise<{
   const ctx: BenchContext = {
     baseUrl,
     concurrency,
+    async settle() {
+      const started = Date.now();
+      const used = () => databaseProcesses(service.child.pid!).reduce((sum, p) => sum + cpuSeconds(p), 0);
+      for (let before = used(); Date.now() - started < 120_000;) {
+        await new Promise((r) => setTimeout(r, 2000));
+        const now = used();
+        if (now - before < 0.2) break; // below a tenth of a core over the 2 s (processes that ended drop out)
+        before = now;
+      }
+      return Math.round((Date.now() - started) / 1000);
+    },
     async makeTenant() {
       const tenant = await createTenant({ slug: `bench-${randomUUID().slice(0, 8)}` }, 'system');
       const c = createContext({ tenantId: tenant.id, source: 'cli' });
@@ -247,7 +281,7 @@ export async function startBench(concurrency: number): Promise<{
         statuses,
         ...(reply.responses ? { responses: reply.responses } : {}),
       };
-      printRow(result);
+      if (!opts.warmUp) printRow(result);
       return result;
     },
   };
