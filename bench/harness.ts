@@ -228,11 +228,15 @@ export async function startBench(concurrency: number): Promise<{
     concurrency,
     async settle() {
       const started = Date.now();
-      const used = () => databaseProcesses(service.child.pid!).reduce((sum, p) => sum + cpuSeconds(p), 0);
-      for (let before = used(); Date.now() - started < 120_000;) {
+      const sample = () =>
+        new Map(databaseProcesses(service.child.pid!).map((p) => [p, cpuSeconds(p)] as const));
+      for (let before = sample(); Date.now() - started < 120_000;) {
         await new Promise((r) => setTimeout(r, 2000));
-        const now = used();
-        if (now - before < 0.2) break; // below a tenth of a core over the 2 s (processes that ended drop out)
+        const now = sample();
+        // CPU used in these 2 s by the processes there now (autovacuum workers come and go: a new one counts whole)
+        let used = 0;
+        for (const [p, cpu] of now) used += cpu - (before.get(p) ?? 0);
+        if (used < 0.2) break; // below a tenth of a core
         before = now;
       }
       return Math.round((Date.now() - started) / 1000);
