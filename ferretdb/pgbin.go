@@ -14,7 +14,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -57,12 +56,7 @@ func reachableBin(l *layout, bin string, logger *slog.Logger) (string, error) {
 
 // canRun runs `postgres --version` from bin as PostgreSQL's user: it needs the binary and its libraries.
 func canRun(l *layout, bin string) error {
-	cmd := exec.Command(filepath.Join(bin, "postgres"), "--version")
-	cmd.Dir = l.pgData
-	cmd.Env = pgEnv()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: l.owner}
-
-	out, err := cmd.CombinedOutput()
+	out, err := pgCommand(l, bin, "postgres", "--version").CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("%w %s", err, strings.TrimSpace(string(out)))
 	}
@@ -71,7 +65,7 @@ func canRun(l *layout, bin string) error {
 }
 
 // mirrorTrees makes dst a copy of src's bin, lib and share folders that every user may read and execute, unless
-// dst already mirrors this src (its stamp names src and its postgres binary's size and time). It builds the new
+// dst already mirrors this src (its stamp, sourceStamp, is the same). It builds the new
 // mirror beside dst and renames it into place.
 func mirrorTrees(src, dst string) error {
 	stamp, err := sourceStamp(src)

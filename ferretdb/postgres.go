@@ -200,7 +200,7 @@ func startPostgres(ctx context.Context, l *layout, bin string, logger *slog.Logg
 	go func() {
 		runtime.LockOSThread()
 
-		pg.cmd = exec.Command(filepath.Join(bin, "postgres"),
+		pg.cmd = pgCommand(l, bin, "postgres",
 			"-D", l.pgData,
 			"-k", l.runDir,
 			"-p", strconv.Itoa(pgPort),
@@ -215,11 +215,10 @@ func startPostgres(ctx context.Context, l *layout, bin string, logger *slog.Logg
 			// through the (tenant, group, user) index took 40 ms instead of 6)
 			"-c", "autovacuum_naptime=5s",
 		)
-		pg.cmd.Env = pgEnv()
-		pg.cmd.Dir = l.pgData
 		pg.cmd.Stdout = os.Stderr
 		pg.cmd.Stderr = os.Stderr
-		pg.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: l.owner, Pdeathsig: syscall.SIGINT, Setpgid: true}
+		pg.cmd.SysProcAttr.Pdeathsig = syscall.SIGINT
+		pg.cmd.SysProcAttr.Setpgid = true
 
 		if err := pg.cmd.Start(); err != nil {
 			started <- fmt.Errorf("starting PostgreSQL: %w", err)
@@ -246,8 +245,15 @@ func startPostgres(ctx context.Context, l *layout, bin string, logger *slog.Logg
 	return pg, nil
 }
 
-func pgEnv() []string {
-	return append(os.Environ(), "LC_ALL=C", "LANG=C", "TZ=UTC")
+// pgCommand is one of PostgreSQL's programs in bin, run as PostgreSQL's user (l.owner; this process's user when
+// nil), in the cluster's folder (the checkout it was started from may be closed to that user), in the "C" locale.
+func pgCommand(l *layout, bin, program string, args ...string) *exec.Cmd {
+	cmd := exec.Command(filepath.Join(bin, program), args...)
+	cmd.Env = append(os.Environ(), "LC_ALL=C", "LANG=C", "TZ=UTC")
+	cmd.Dir = l.pgData
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: l.owner}
+
+	return cmd
 }
 
 // initdb creates the cluster: UTF-8, "C" locale, trust over the owner-only socket, no TCP.
@@ -266,7 +272,7 @@ func initdb(l *layout, bin string, logger *slog.Logger) error {
 
 	logger.Info("initialising the embedded PostgreSQL cluster", slog.String("dir", l.pgData))
 
-	cmd := exec.Command(filepath.Join(bin, "initdb"),
+	cmd := pgCommand(l, bin, "initdb",
 		"-D", l.pgData,
 		"-U", pgUser,
 		"--encoding=UTF8",
@@ -275,10 +281,6 @@ func initdb(l *layout, bin string, logger *slog.Logger) error {
 		"--auth-host=reject",
 		"--no-instructions",
 	)
-	cmd.Env = pgEnv()
-	cmd.Dir = l.pgData
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: l.owner}
-
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("initdb failed: %v\n%s", err, out)
 	}

@@ -9,18 +9,14 @@ export const testBinDir = path.join(projectRoot, '.cache/ferretdb');
 
 /**
  * A throwaway embedded database of its own (PostgreSQL cluster and FerretDB in a temporary directory, removed by
- * stop), besides the suite's. With `postgresqlUrl`, over that existing PostgreSQL database instead; with
- * `postgresBinDir`, on those PostgreSQL binaries.
+ * stop), besides the suite's. With `postgresqlUrl`, over that existing PostgreSQL database instead.
  */
-export async function startTestDatabase(
-  opts: { postgresqlUrl?: string; postgresBinDir?: string } = {},
-): Promise<EmbeddedDatabase> {
+export async function startTestDatabase(opts: { postgresqlUrl?: string } = {}): Promise<EmbeddedDatabase> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'directory-test-db-'));
   const db = await startEmbeddedDatabase({
     dataDir,
     binDir: testBinDir,
     postgresqlUrl: opts.postgresqlUrl,
-    postgresBinDir: opts.postgresBinDir,
     // a test database that stops says why: the tests then fail on closed connections
     onEvent: ({ message }) => console.error(`[test database] ${message}`),
   });
