@@ -19,6 +19,10 @@ export async function connectDatabase(
     ...(opts.dbName ? { dbName: opts.dbName } : {}),
     monitorCommands: true,
     serverSelectionTimeoutMS: 10_000,
+    // The driver finds a restarted server by its next heartbeat; the default (10 s) made a request that came during
+    // an embedded database's restart wait up to its 10 s server-selection timeout. A heartbeat over the local
+    // socket costs a `hello` a second.
+    ...(opts.embedded ? { heartbeatFrequencyMS: 1000 } : {}),
     maxPoolSize: 50,
   });
   countCommands();

@@ -49,8 +49,16 @@ const unavailableErrors = new Set([
 
 const lostSocket = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ENOENT', 'ETIMEDOUT']);
 
+/** A driver's network error (a lost socket's code in its message), server-selection timeout or cleared pool. */
+const lostDriverConnection = new RegExp(
+  `\\b(?:${[...lostSocket].join('|')})\\b|^connection .* (?:closed|timed out)|Server selection timed out|` +
+    'pool .* was cleared|Topology is closed',
+);
+
 const lostPostgres =
   /failed to connect to `|dial error|write failed: write unix|broken pipe|connection reset by peer|unexpected EOF|terminating connection|conn closed/;
+
+/** A driver's network error, server-selection timeout or cleared pool, by its message. */
 
 /** The database could not be reached, or dropped the connection (driver or mongoose buffering errors). */
 export function isUnavailable(err: unknown): boolean {
@@ -63,8 +71,20 @@ export function isUnavailable(err: unknown): boolean {
   if (e.name === 'MongooseServerSelectionError') return true;
   if (e.name === 'MongooseError' && /buffering timed out/.test(e.message ?? '')) return true;
   // the embedded database's PostgreSQL is gone (being restarted): FerretDB answers with an internal error (code 1)
-  // that carries the PostgreSQL driver's connection failure
-  if (e.name === 'MongoServerError' && e.code === 1 && lostPostgres.test(e.message ?? '')) return true;
+  // that carries the PostgreSQL driver's connection failure (a bulk write, insertMany, reports it as its own error)
+  if (
+    (e.name === 'MongoServerError' || e.name === 'MongoBulkWriteError') &&
+    e.code === 1 &&
+    lostPostgres.test(e.message ?? '')
+  ) {
+    return true;
+  }
+  // A bulk write (insertMany) wraps any driver error in a MongoBulkWriteError without write errors, keeping only its
+  // message and fields: seen `connect ENOENT …/mongodb.sock` while the embedded database restarted.
+  const bulk = err as { writeErrors?: unknown[] };
+  if (e.name === 'MongoBulkWriteError' && (bulk.writeErrors ?? []).length === 0) {
+    return lostDriverConnection.test(e.message ?? '');
+  }
   return false;
 }
 

@@ -1,5 +1,5 @@
 import type { AuditEvent, ProvisioningLogEntry, ProvisioningOutcome } from '../domain/types.js';
-import { guarded } from './errors.js';
+import { guarded, isDuplicateKey } from './errors.js';
 import {
   AuditEventModel,
   ProvisioningLogModel,
@@ -93,6 +93,23 @@ export function createLogQueries(tenantId: string) {
   );
 }
 
+/**
+ * Inserts log records that carry their own ids, each once. A batch is retried when its write failed (BatchWriter),
+ * and a write can fail after the database stored it (the connection dropped before the answer: seen when the
+ * embedded database was restarted), so the retry meets records already there: a duplicate id is a record already
+ * stored, not a conflict (it was reported as entries lost).
+ */
+async function appendOnce<D>(
+  model: { insertMany(docs: D[], opts: { ordered: false }): Promise<unknown> },
+  docs: D[],
+) {
+  try {
+    await model.insertMany(docs, { ordered: false });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+  }
+}
+
 export type LogQueries = ReturnType<typeof createLogQueries>;
 
 /** Append-only writes of both logs (all tenants, in batches), and the provisioning log's retention. */
@@ -100,16 +117,16 @@ export const logStorage = guarded(
   {
     async insertAuditEvents(events: AuditEvent[]): Promise<void> {
       if (events.length === 0) return;
-      await AuditEventModel.insertMany(
+      await appendOnce(
+        AuditEventModel,
         events.map(({ id, ...rest }) => clean({ ...rest, _id: id })),
-        { ordered: false },
       );
     },
     async insertProvisioningEntries(entries: ProvisioningLogEntry[]): Promise<void> {
       if (entries.length === 0) return;
-      await ProvisioningLogModel.insertMany(
+      await appendOnce(
+        ProvisioningLogModel,
         entries.map(({ id, ...rest }) => clean({ ...rest, _id: id })),
-        { ordered: false },
       );
     },
     /**

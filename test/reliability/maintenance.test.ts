@@ -122,6 +122,56 @@ describe('maintenance sweep and provisioning log (issue 12, items 2 and 7)', fun
     expect(await listProvisioningLog(ctxFor(a.tenant), { limit: 100 })).to.have.length(5);
   });
 
+  it('stores a batch written again after its first write was stored (a retry after a lost answer) once, without an error', async () => {
+    const { tenant } = await scimTenant(server);
+    const now = Date.now();
+    const entries = Array.from({ length: 3 }, (_, i) => ({
+      id: randomUUID(),
+      tenantId: tenant.id,
+      requestId: randomUUID(),
+      at: new Date(now - i * 1000),
+      method: 'GET',
+      path: `/Users?retry=${i}`,
+      operation: 'Query',
+      resourceType: 'User' as const,
+      status: 200,
+      outcome: 'SUCCESS' as const,
+      durationMs: 1,
+    }));
+    const events = entries.map((e) => ({
+      id: randomUUID(),
+      tenantId: tenant.id,
+      at: e.at,
+      actorType: 'scim',
+      actorId: 'token',
+      source: 'scim',
+      requestId: e.requestId,
+      action: 'user.read',
+      targetType: 'user',
+      targetId: e.id,
+    }));
+    // The first write stored one record of each batch only; the retry carries the whole batch.
+    await logStorage.insertProvisioningEntries(entries.slice(0, 1));
+    await logStorage.insertAuditEvents(events.slice(0, 1));
+    await logStorage.insertProvisioningEntries(entries);
+    await logStorage.insertAuditEvents(events);
+    const stored = await listProvisioningLog(ctxFor(tenant), { limit: 100 });
+    const ours = (id: string) => entries.some((e) => e.id === id) || events.some((e) => e.id === id);
+    expect(
+      stored
+        .map((e) => e.id)
+        .filter(ours)
+        .sort(),
+    ).to.deep.equal(entries.map((e) => e.id).sort());
+    const audit = await ctxFor(tenant).db.logs.auditEvents({ limit: 100 });
+    expect(
+      audit
+        .map((e) => e.id)
+        .filter(ours)
+        .sort(),
+    ).to.deep.equal(events.map((e) => e.id).sort());
+  });
+
   it('runs periodically, logs its counts, and stops cleanly (a sweep in progress finishes, no new one)', async () => {
     const { tenant, client } = await scimTenant(server);
     const lines: Record<string, unknown>[] = [];

@@ -48,6 +48,27 @@ describe('storage errors → domain errors (no database)', () => {
     expect(mapStorageError(reset, spec)).to.be.instanceOf(UnavailableError);
   });
 
+  it('maps the embedded database\'s lost PostgreSQL to "unavailable", from a command and from a bulk insert', () => {
+    // seen while the embedded database restarted: FerretDB answers code 1 with the PostgreSQL driver's failure; an
+    // insertMany (the log writers) reports it as a MongoBulkWriteError, which was not mapped and its batch was lost
+    const message =
+      '[msg_insert.go:170 handler.(*Handler).MsgInsert] [typed_collection.go:450 postgresql.writeError] failed to ' +
+      'connect to `user=ferretdb database=ferretdb`: /tmp/d/run/.s.PGSQL.5432 (/tmp/d/run): dial error: dial unix ' +
+      '/tmp/d/run/.s.PGSQL.5432: connect: connection refused';
+    for (const name of ['MongoServerError', 'MongoBulkWriteError']) {
+      const err = Object.assign(new Error(message), { name, code: 1 });
+      expect(mapStorageError(err, spec), name).to.be.instanceOf(UnavailableError);
+    }
+    // a bulk write wraps a driver's network error too (seen: the socket gone while the database restarted)
+    const socket = Object.assign(new Error('connect ENOENT /tmp/d/run/mongodb.sock'), {
+      name: 'MongoBulkWriteError',
+      writeErrors: [],
+    });
+    expect(mapStorageError(socket, spec)).to.be.instanceOf(UnavailableError);
+    const other = Object.assign(new Error('invalid document'), { name: 'MongoBulkWriteError', code: 1 });
+    expect(mapStorageError(other, spec)).to.equal(other);
+  });
+
   it('passes anything else through unchanged', () => {
     const err = new Error('boom');
     expect(mapStorageError(err, spec)).to.equal(err);
