@@ -10,10 +10,10 @@ import {
 
 /**
  * Membership integrity without transactions. Deleting a user or group writes a deletion record first, then removes
- * the record, then its memberships; a member add inserts first and checks its users and group afterwards, undoing
- * what it added for one that is gone. The repair sweep completes what a crash interrupted and removes what a race
- * left: memberships of recently deleted users and groups (from the deletion records), and — a batch per sweep, all
- * of them in turn — memberships whose user or group does not exist.
+ * the record, then what refers to it (services/deletions.ts); a member add inserts first and checks its users and
+ * group afterwards, undoing what it added for one that is gone. The repair sweep (services/maintenance.ts) finishes
+ * the recorded deletions a crash interrupted, and a race's leftovers, through the same step, and removes — a batch
+ * per sweep, all of them in turn — memberships whose user or group does not exist.
  */
 export function createDeletionQueries(tenantId: string) {
   return guarded(
@@ -34,52 +34,41 @@ export function createDeletionQueries(tenantId: string) {
   );
 }
 
-export interface SweepResult {
-  /** Deletions examined (recorded within the retention). */
-  deletions: number;
-  /** Records whose delete had not finished, removed now. */
-  recordsRemoved: number;
-  /** Memberships of users or groups that are gone, removed now. */
-  membershipsRemoved: number;
-  /** Memberships examined by the full scan in this sweep. */
-  scanned: number;
+/** A delete that was recorded (within the retention): it may not have finished. */
+export interface RecordedDeletion {
+  tenantId: string;
+  kind: 'user' | 'group';
+  targetId: string;
 }
 
-/** Storage for the repair sweep (all tenants). `scanFrom` is the full scan's position (a membership _id). */
+/** Storage for the repair sweep (all tenants). */
 export const integrityStorage = guarded(
   {
-    async sweep(opts: {
-      now: Date;
-      retentionMs: number;
-      scanBatch: number;
-      scanFrom: string;
-      /** Replay only deletions recorded since then (a sweep before has replayed the older ones); default: all kept. */
-      replayFrom?: Date | undefined;
-    }): Promise<SweepResult & { scanNext: string }> {
-      const res: SweepResult = { deletions: 0, recordsRemoved: 0, membershipsRemoved: 0, scanned: 0 };
-      const since = new Date(opts.now.getTime() - opts.retentionMs);
-      const from = opts.replayFrom && opts.replayFrom > since ? opts.replayFrom : since;
-      const deletions = await DeletionModel.find({ at: { $gte: from } })
+    /** Deletions recorded since `from`, oldest first (at most `limit`). */
+    async recordedDeletions(from: Date, limit: number): Promise<RecordedDeletion[]> {
+      const docs = await DeletionModel.find({ at: { $gte: from } })
         .sort({ at: 1 })
-        .limit(10_000)
+        .limit(limit)
         .lean<DeletionDoc[]>();
-      res.deletions = deletions.length;
-      for (const d of deletions) {
-        const model = d.kind === 'user' ? UserModel : GroupModel;
-        res.recordsRemoved += (await model.deleteOne({ tenantId: d.tenantId, _id: d.targetId })).deletedCount;
-        const ref = d.kind === 'user' ? { userId: d.targetId } : { groupId: d.targetId };
-        res.membershipsRemoved += (
-          await MembershipModel.deleteMany({ tenantId: d.tenantId, ...ref })
-        ).deletedCount;
-      }
-      await DeletionModel.deleteMany({ at: { $lt: since } });
-
-      // One batch of the full scan: memberships whose user or group does not exist.
-      const batch = await MembershipModel.find(opts.scanFrom ? { _id: { $gt: opts.scanFrom } } : {})
+      return docs.map((d) => ({ tenantId: d.tenantId, kind: d.kind, targetId: d.targetId }));
+    },
+    /** Forgets deletions recorded before `before` (past the retention). */
+    async forgetDeletions(before: Date): Promise<void> {
+      await DeletionModel.deleteMany({ at: { $lt: before } });
+    },
+    /**
+     * One batch of the full scan, from the membership after `scanFrom` (a membership _id; '' for the first):
+     * removes memberships whose user or group does not exist. `scanNext` is where the next batch starts ('' when
+     * this one ended the scan).
+     */
+    async removeOrphanMemberships(
+      scanFrom: string,
+      scanBatch: number,
+    ): Promise<{ scanned: number; removed: number; scanNext: string }> {
+      const batch = await MembershipModel.find(scanFrom ? { _id: { $gt: scanFrom } } : {})
         .sort({ _id: 1 })
-        .limit(opts.scanBatch)
+        .limit(scanBatch)
         .lean<MembershipDoc[]>();
-      res.scanned = batch.length;
       const orphans: MembershipDoc[] = [];
       for (const [tenantId, docs] of groupBy(batch, (m) => m.tenantId)) {
         const users = await existing(
@@ -94,16 +83,13 @@ export const integrityStorage = guarded(
         );
         orphans.push(...docs.filter((m) => !users.has(m.userId) || !groups.has(m.groupId)));
       }
-      if (orphans.length > 0) {
-        // only as they were read: a membership written again since is left alone
-        for (const o of orphans) {
-          res.membershipsRemoved += (
-            await MembershipModel.deleteOne({ _id: o._id, createdAt: o.createdAt })
-          ).deletedCount;
-        }
+      let removed = 0;
+      // only as they were read: a membership written again since is left alone
+      for (const o of orphans) {
+        removed += (await MembershipModel.deleteOne({ _id: o._id, createdAt: o.createdAt })).deletedCount;
       }
-      const scanNext = batch.length < opts.scanBatch ? '' : batch[batch.length - 1]!._id;
-      return { ...res, scanNext };
+      const scanNext = batch.length < scanBatch ? '' : batch[batch.length - 1]!._id;
+      return { scanned: batch.length, removed, scanNext };
     },
   },
   { resource: 'membership' },

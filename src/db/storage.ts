@@ -38,5 +38,5 @@ export { tenantStorage } from './tenants.js';
 export { credentialLookup } from './credentials.js';
 export { ssoConfigurationLookup } from './sso-configurations.js';
 export { logStorage } from './logs.js';
-export { integrityStorage, type SweepResult } from './integrity.js';
+export { integrityStorage } from './integrity.js';
 export { createSessionStore, type SessionStore } from './sessions.js';

@@ -5,6 +5,7 @@ import { ImmutableFieldError, InvalidInputError, NotFoundError } from '../domain
 import type { GroupFilter } from '../domain/filter.js';
 import type { Group, Page } from '../domain/types.js';
 import { recordAudit } from './audit.js';
+import { finishDeletion } from './deletions.js';
 import { changeVersioned } from './optimistic.js';
 import { offsetPage } from './paging.js';
 import { checkedGroupFilter } from './filters.js';
@@ -344,15 +345,14 @@ export async function deleteGroup(ctx: ServiceContext, id: string): Promise<void
   const group = await repos.groups.findById(id);
   if (!group) {
     // a delete that stopped after removing the record left its memberships: the client's retry finishes it (users.ts)
-    if (await repos.deletions.has('group', id)) await repos.memberships.removeAllOfGroup(id);
+    if (await repos.deletions.has('group', id)) await finishDeletion(repos, 'group', id);
     throw new NotFoundError('group', id);
   }
   assertMayChange(ctx, group, ['displayName']);
   // recorded first: the repair sweep finishes a delete a crash interrupts, and removes memberships a concurrent
   // member add writes after the ones below are gone
   await repos.deletions.record('group', id, new Date());
-  if (!(await repos.groups.delete(id))) throw new NotFoundError('group', id);
-  await repos.memberships.removeAllOfGroup(id);
+  if (!(await finishDeletion(repos, 'group', id)).recordRemoved) throw new NotFoundError('group', id);
   recordAudit(ctx, 'group.delete', { type: 'group', id }, { displayName: group.displayName });
 }
 

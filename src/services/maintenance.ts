@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
-import { integrityStorage, logStorage, tenantStorage, type SweepResult } from '../db/storage.js';
+import { createTenantStorage, integrityStorage, logStorage, tenantStorage } from '../db/storage.js';
 import type { Logger } from '../log.js';
+import { finishDeletion } from './deletions.js';
 import { flushProvisioningLog } from './provisioning-log.js';
 
 /**
@@ -16,6 +17,18 @@ export interface MaintenanceSettings {
   scanBatch: number;
   logMaxAgeMs: number;
   logMaxEntriesPerTenant: number;
+}
+
+/** The repair's counts. */
+export interface SweepResult {
+  /** Deletions examined (recorded within the retention). */
+  deletions: number;
+  /** Records whose delete had not finished, removed now. */
+  recordsRemoved: number;
+  /** Memberships of users or groups that are gone, removed now. */
+  membershipsRemoved: number;
+  /** Memberships examined by the full scan in this sweep. */
+  scanned: number;
 }
 
 export interface MaintenanceResult extends SweepResult {
@@ -54,15 +67,28 @@ export async function runMaintenance(
   now: Date = new Date(),
 ): Promise<MaintenanceResult> {
   const started = performance.now();
+  const since = new Date(now.getTime() - settings.deletionRetentionMs);
   const replayFrom = cursor.replayedFrom ? new Date(cursor.replayedFrom.getTime() - 60_000) : undefined;
-  const { scanNext, ...repaired } = await integrityStorage.sweep({
-    now,
-    retentionMs: settings.deletionRetentionMs,
-    scanBatch: settings.scanBatch,
-    scanFrom: cursor.scanFrom,
-    replayFrom,
-  });
-  cursor.scanFrom = scanNext;
+  const deletions = await integrityStorage.recordedDeletions(
+    replayFrom && replayFrom > since ? replayFrom : since,
+    10_000,
+  );
+  const repaired: SweepResult = {
+    deletions: deletions.length,
+    recordsRemoved: 0,
+    membershipsRemoved: 0,
+    scanned: 0,
+  };
+  for (const d of deletions) {
+    const done = await finishDeletion(createTenantStorage(d.tenantId), d.kind, d.targetId);
+    repaired.recordsRemoved += Number(done.recordRemoved);
+    repaired.membershipsRemoved += done.membershipsRemoved;
+  }
+  await integrityStorage.forgetDeletions(since);
+  const scan = await integrityStorage.removeOrphanMemberships(cursor.scanFrom, settings.scanBatch);
+  repaired.scanned = scan.scanned;
+  repaired.membershipsRemoved += scan.removed;
+  cursor.scanFrom = scan.scanNext;
   cursor.replayedFrom = now;
 
   await flushProvisioningLog();
@@ -76,7 +102,7 @@ export async function runMaintenance(
     ...repaired,
     logEntriesRemoved,
     tenants: tenants.length,
-    scanCompleted: scanNext === '',
+    scanCompleted: scan.scanNext === '',
     durationMs: Math.round(performance.now() - started),
   };
 }

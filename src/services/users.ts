@@ -18,6 +18,7 @@ import {
   type UserTextField,
 } from '../domain/types.js';
 import { recordAudit } from './audit.js';
+import { finishDeletion } from './deletions.js';
 import { changeVersioned } from './optimistic.js';
 import { checkedUserFilter } from './filters.js';
 import { offsetPage } from './paging.js';
@@ -259,28 +260,21 @@ export async function deleteUser(ctx: ServiceContext, id: string): Promise<void>
   if (!user) {
     // A delete that stopped after removing the record (a crash, the database gone) left its memberships and reports;
     // the client's retry of it (Entra retries a failed DELETE) finishes it, as the repair sweep would, then says 404.
-    if (await repos.deletions.has('user', id)) await removeReferencesTo(ctx, id);
+    if (await repos.deletions.has('user', id)) await finishDeletion(repos, 'user', id);
     throw new NotFoundError('user', id);
   }
   assertMayChange(ctx, user, ['userName']);
   // recorded first: the repair sweep finishes a delete a crash interrupts, and removes memberships a concurrent
   // member add writes after the ones below are gone
   await repos.deletions.record('user', id, new Date());
-  if (!(await repos.users.delete(id))) throw new NotFoundError('user', id);
-  const reports = await removeReferencesTo(ctx, id);
+  const { recordRemoved, reportsCleared } = await finishDeletion(repos, 'user', id);
+  if (!recordRemoved) throw new NotFoundError('user', id); // deleted meanwhile by another request
   recordAudit(
     ctx,
     'user.delete',
     { type: 'user', id },
-    { userName: user.userName, ...(reports > 0 ? { managerClearedOfReports: reports } : {}) },
+    { userName: user.userName, ...(reportsCleared > 0 ? { managerClearedOfReports: reportsCleared } : {}) },
   );
-}
-
-/** What a deleted user leaves: their memberships, and the manager reference of their direct reports. */
-async function removeReferencesTo(ctx: ServiceContext, id: string): Promise<number> {
-  await ctx.db.memberships.removeAllOfUser(id);
-  // a manager who is gone is no manager: their direct reports lose the reference (no dangling manager.value)
-  return ctx.db.users.clearManager(id, new Date());
 }
 
 const comparable = [...entraOwnedUserFields, 'entraObjectId'] as const;

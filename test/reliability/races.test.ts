@@ -196,6 +196,13 @@ describe('race suite: deletes ∥ member adds, interrupted deletes, settings ∥
     for (const g of groups) expect((await addMembers(client, g, users)).status).to.be.below(300);
     const spare = await group(client);
     expect((await addMembers(client, spare, users.slice(0, 2))).status).to.be.below(300);
+    // user 5 reports to user 3, whose delete stops after removing the record
+    const enterprise = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+    const managed = await client.patch(
+      `/Users/${users[5]}`,
+      patchOp({ op: 'Replace', path: `${enterprise}:manager`, value: users[3] }),
+    );
+    expect(managed.status, JSON.stringify(managed.body)).to.equal(200);
 
     // The crash, simulated by running only the first steps of deleteUser / deleteGroup through the storage layer:
     const now = new Date();
@@ -226,7 +233,12 @@ describe('race suite: deletes ∥ member adds, interrupted deletes, settings ∥
       expect((await client.get(`/Users/${u}`)).status).to.equal(404);
       expect(await entraMemberOf(client, u, groups)).to.equal(0);
     }
-    expect((await client.get(`/Users/${users[5]}`)).status).to.equal(200); // untouched
+    // untouched but for its manager, who is gone (the sweep finishes a delete as the DELETE does)
+    const survivor = await client.get(`/Users/${users[5]}`);
+    expect(survivor.status).to.equal(200);
+    expect(
+      (survivor.body as Record<string, Record<string, unknown> | undefined>)[enterprise]?.manager,
+    ).to.equal(undefined);
     expect(await entraMemberOf(client, users[5]!, groups)).to.equal(groups.length * 2);
     for (const g of groups) expect(await countAndList(admin, g)).to.deep.equal({ count: 1, listed: 1 });
     // idempotent: a second sweep finds nothing of these left
