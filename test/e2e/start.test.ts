@@ -153,6 +153,7 @@ describe('service start-up, bootstrap, CLI and shutdown (separate processes)', f
         const timeline: string[] = [];
         const why = () =>
           `${victim}: ${timeline.join(', ')}\nthe service's errors:\n${errorLines(log())}\n` +
+          `its last requests: ${requestLines(log()).slice(-6).join(', ')}\n` +
           `database processes: ${databaseProcesses(dataDir).map(processName).join(', ')}`;
         for (let back = false; !back;) {
           expect(Date.now() - killed, `not back within 60 s: ${why()}`).to.be.below(60_000);
@@ -290,6 +291,17 @@ function tcpListeners(pids: number[]): string[] {
     }
   }
   return listening;
+}
+
+/** The requests the service logged, as "path status ms" (it logs each when it has answered). */
+function requestLines(log: string): string[] {
+  return log
+    .split('\n')
+    .filter((l) => l.includes('"msg":"request"'))
+    .map((l) => {
+      const r = JSON.parse(l) as { path: string; status: number; ms: number };
+      return `${r.path} ${r.status} ${Math.round(r.ms)} ms`;
+    });
 }
 
 /** The service's error-level log lines (pino level 50 and above), for a failure message. */
