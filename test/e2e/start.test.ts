@@ -266,8 +266,13 @@ function databaseProcesses(dataDir: string): number[] {
     });
 }
 
+/** A process's program name; '' once it has exited (a process listed a moment ago may be gone). */
 function processName(pid: number): string {
-  return path.basename(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]!);
+  try {
+    return path.basename(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]!);
+  } catch {
+    return '';
+  }
 }
 
 /** TCP sockets in LISTEN state held by these processes. */
