@@ -58,8 +58,6 @@ const lostDriverConnection = new RegExp(
 const lostPostgres =
   /failed to connect to `|dial error|write failed: write unix|broken pipe|connection reset by peer|unexpected EOF|terminating connection|conn closed/;
 
-/** A driver's network error, server-selection timeout or cleared pool, by its message. */
-
 /** The database could not be reached, or dropped the connection (driver or mongoose buffering errors). */
 export function isUnavailable(err: unknown): boolean {
   const e = err as { name?: string; message?: string; code?: unknown; cause?: unknown } | undefined;
