@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { configError, type Config } from './config.js';
 import type { Logger } from './log.js';
 import { createApp, type HttpDeps, type Mount } from './http/app.js';
-import { createHttpServer } from './http/connections.js';
+import { closeGracefully, createHttpServer } from './http/connections.js';
 import { createRequestLimits } from './http/limits.js';
 import { createAuthMount } from './auth/mount.js';
 import { createGraphqlMount } from './graphql/mount.js';
@@ -102,18 +102,7 @@ export async function listen(config: Config, logger: Logger) {
     /** Resolves once stopped; `forced` tells whether connections had to be cut at the timeout. */
     async close(): Promise<{ forced: boolean }> {
       draining = true;
-      let forced = false;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          forced = true;
-          server.closeAllConnections();
-        }, config.SHUTDOWN_TIMEOUT_SECONDS * 1000);
-        server.close(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
+      const { forced } = await closeGracefully(server, config.SHUTDOWN_TIMEOUT_SECONDS * 1000);
       await built.stop();
       return { forced };
     },

@@ -179,5 +179,42 @@ describe('limits in front of authentication, and idle connections (issue 12, ite
         await service.close();
       }
     });
+
+    it('on a graceful stop, closes a kept-alive connection after the request it was busy with: no new request is served on it', async function () {
+      this.timeout(20_000);
+      // Seen in CI: a client polling every 100 ms over one kept-alive connection was still answered seconds after
+      // SIGTERM, because Node closes only the connections idle at the moment of close().
+      const config = parseConfig({ NODE_ENV: 'test', PORT: '0', SHUTDOWN_TIMEOUT_SECONDS: '10' });
+      const service = await listen(config, createLogger('silent'));
+      const { port } = new URL(service.url);
+      const socket = await new Promise<net.Socket>((resolve) => {
+        const s = net.connect(Number(port), '127.0.0.1', () => resolve(s));
+      });
+      let received = '';
+      socket.on('data', (d: Buffer) => (received += d.toString()));
+      socket.on('error', () => {});
+      const socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      const body = '{"query":"{ __typename }"}';
+      socket.write(
+        `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      const stopped = service.close();
+      await new Promise((r) => setTimeout(r, 200));
+      socket.write(body);
+      const waitFor = async (test: () => boolean) => {
+        for (let i = 0; i < 100 && !test(); i++) await new Promise((r) => setTimeout(r, 20));
+      };
+      await waitFor(() => /\r\n\r\n[\s\S]*\}/.test(received));
+      expect(received).to.match(/^HTTP\/1\.1 401 /);
+      expect(received.toLowerCase()).to.contain('connection: close');
+      // A client that does not read the header and sends another request on the socket gets no answer.
+      if (!socket.destroyed) socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      const started = Date.now();
+      await socketClosed;
+      expect(Date.now() - started).to.be.below(2000);
+      expect(received.match(/HTTP\/1\.1 /g)).to.have.length(1);
+      expect((await stopped).forced).to.equal(false);
+    });
   });
 });
