@@ -1,4 +1,5 @@
 import mongoose from 'mongoose';
+import { guardDriverWrites } from './driver-guard.js';
 import { allModels } from './models/index.js';
 import { searchFieldsOf, validatorOf } from './validator.js';
 
@@ -11,6 +12,7 @@ export async function connectDatabase(
   uri: string,
   opts: { dbName?: string; embedded: boolean },
 ): Promise<void> {
+  guardDriverWrites();
   mongoose.set('strictQuery', true);
   // Indexes are created explicitly below, once, so start-up fails loudly if one cannot be built.
   mongoose.set('autoIndex', false);
