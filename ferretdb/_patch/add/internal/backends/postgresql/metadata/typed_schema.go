@@ -79,6 +79,7 @@ func (f *TypedField) Kind() Kind {
 }
 
 // TypedSchema is what the backend knows of a collection's validator.
+// It is immutable: see deepCopy.
 type TypedSchema struct {
 	Validator *types.Document // as given to collMod, returned by listCollections
 	Fields    []TypedField    // by name
@@ -107,23 +108,12 @@ func (s *TypedSchema) KindOf(name string) Kind {
 	return KindNone
 }
 
+// deepCopy returns s itself: a TypedSchema is never changed once ParseValidator made it (from its own copy of the
+// validator), and a new validator replaces it whole (SetValidator), so the copies of a collection's metadata that
+// every query takes can share it. Copying it for each query (ListCollections copies every collection's metadata)
+// was about a tenth of this program's CPU when serving small reads.
 func (s *TypedSchema) deepCopy() *TypedSchema {
-	if s == nil {
-		return nil
-	}
-
-	res := &TypedSchema{Validator: s.Validator.DeepCopy(), Fields: make([]TypedField, len(s.Fields))}
-	for i, f := range s.Fields {
-		res.Fields[i] = TypedField{
-			Name:     f.Name,
-			Types:    slices.Clone(f.Types),
-			Items:    slices.Clone(f.Items),
-			Enum:     slices.Clone(f.Enum),
-			Required: f.Required,
-		}
-	}
-
-	return res
+	return s
 }
 
 // bsonTypes are the `bsonType` names FerretDB v1 stores, and the aliases MongoDB accepts for groups of them.

@@ -121,21 +121,19 @@ func TestParseValidator(t *testing.T) {
 		assert.Equal(t, types.Null, s.marshal())
 	})
 
-	t.Run("DeepCopy", func(t *testing.T) {
+	t.Run("Immutable", func(t *testing.T) {
 		t.Parallel()
 
-		s, err := ParseValidator(jsonSchema("properties", sdoc("a", sdoc("bsonType", "string", "enum", sarr("x")))))
+		validator := jsonSchema("properties", sdoc("a", sdoc("bsonType", "string", "enum", sarr("x"))))
+		s, err := ParseValidator(validator)
 		require.NoError(t, err)
 
-		c := s.deepCopy()
-		assert.Equal(t, s, c)
+		// copies of the metadata share the schema; the validator given to ParseValidator is not kept
+		assert.Same(t, s, s.deepCopy())
 
-		c.Fields[0].Types[0] = "int"
-		c.Fields[0].Enum[0] = "y"
-		c.Validator.Set("x", int32(1))
-		assert.Equal(t, "string", s.Fields[0].Types[0])
-		assert.Equal(t, "x", s.Fields[0].Enum[0])
+		validator.Set("x", int32(1))
 		assert.False(t, s.Validator.Has("x"))
+		assert.Equal(t, "string", s.Fields[0].Types[0])
 	})
 }
 
