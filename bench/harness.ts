@@ -29,6 +29,11 @@ export interface PhaseResult {
   batchedLogWritesPerRequest: number;
   /** CPU of the service process (every thread) per request, ms. */
   cpuMsPerRequest: number;
+  /**
+   * CPU of the database processes per request, ms: the embedded database program and PostgreSQL with its backends
+   * (background workers such as autovacuum included); 0 with MONGODB_URI.
+   */
+  databaseCpuMsPerRequest: number;
   /** Status codes seen, with counts (errors = any status >= 400 unless the phase expects it). */
   statuses: Record<number, number>;
   responses?: { status: number; body: unknown }[];
@@ -122,6 +127,16 @@ function cpuSeconds(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * CPU seconds the database processes used between two samples, counting those of the second: a process that came
+ * meanwhile (an autovacuum worker, a new backend) counts whole.
+ */
+function databaseCpuSince(before: Map<number, number>, now: Map<number, number>): number {
+  let used = 0;
+  for (const [p, cpu] of now) used += cpu - (before.get(p) ?? 0);
+  return used;
 }
 
 /** The database processes: this process's descendants outside the service's tree. */
@@ -223,20 +238,19 @@ export async function startBench(concurrency: number): Promise<{
       worker.postMessage(msg);
     });
 
+  /** CPU seconds so far of each database process. */
+  const databaseCpu = () =>
+    new Map(databaseProcesses(service.child.pid!).map((p) => [p, cpuSeconds(p)] as const));
+
   const ctx: BenchContext = {
     baseUrl,
     concurrency,
     async settle() {
       const started = Date.now();
-      const sample = () =>
-        new Map(databaseProcesses(service.child.pid!).map((p) => [p, cpuSeconds(p)] as const));
-      for (let before = sample(); Date.now() - started < 120_000;) {
+      for (let before = databaseCpu(); Date.now() - started < 120_000;) {
         await new Promise((r) => setTimeout(r, 2000));
-        const now = sample();
-        // CPU used in these 2 s by the processes there now (autovacuum workers come and go: a new one counts whole)
-        let used = 0;
-        for (const [p, cpu] of now) used += cpu - (before.get(p) ?? 0);
-        if (used < 0.2) break; // below a tenth of a core
+        const now = databaseCpu();
+        if (databaseCpuSince(before, now) < 0.2) break; // below a tenth of a core
         before = now;
       }
       return Math.round((Date.now() - started) / 1000);
@@ -253,6 +267,7 @@ export async function startBench(concurrency: number): Promise<{
     },
     async phase(name, requests, opts = {}) {
       const before = await serviceCounters();
+      const databaseBefore = databaseCpu();
       const reply = await send({
         baseUrl,
         requests,
@@ -260,6 +275,7 @@ export async function startBench(concurrency: number): Promise<{
         keepResponses: !!opts.keepResponses,
       });
       const after = await serviceCounters();
+      const databaseSeconds = databaseCpuSince(databaseBefore, databaseCpu());
       const commands = (collections?: (c: string) => boolean) =>
         [...after.commands].reduce(
           (sum, [c, n]) => sum + (collections && !collections(c) ? 0 : n - (before.commands.get(c) ?? 0)),
@@ -282,6 +298,7 @@ export async function startBench(concurrency: number): Promise<{
         dbCommandsPerRequest: commands() / n,
         batchedLogWritesPerRequest: commands((c) => batchedLogCollections.has(c)) / n,
         cpuMsPerRequest: ((after.cpuSeconds - before.cpuSeconds) * 1000) / n,
+        databaseCpuMsPerRequest: (databaseSeconds * 1000) / n,
         statuses,
         ...(reply.responses ? { responses: reply.responses } : {}),
       };
@@ -326,6 +343,7 @@ export function printHeader(): void {
       'p99 ms'.padStart(8),
       'db cmd/req'.padStart(10),
       'cpu ms/req'.padStart(10),
+      'db cpu ms/req'.padStart(13),
     ].join(' '),
   );
 }
@@ -342,6 +360,7 @@ function printRow(r: PhaseResult): void {
       r.p99.toFixed(1).padStart(8),
       r.dbCommandsPerRequest.toFixed(2).padStart(10),
       r.cpuMsPerRequest.toFixed(2).padStart(10),
+      r.databaseCpuMsPerRequest.toFixed(2).padStart(13),
     ].join(' '),
   );
 }
