@@ -1,25 +1,24 @@
 import mongoose from 'mongoose';
-import { guardDriverWrites } from './driver-guard.js';
+import { installDriverHooks, onDriverCommand } from './driver.js';
 import { allModels } from './models/index.js';
 import { searchFieldsOf, validatorOf } from './validator.js';
 
 /**
- * The one database connection. `monitorCommands` lets tests and benchmarks count the commands each operation
- * sends (see commandCounter). `embedded` says the database is the embedded one, which also gets the substring
+ * The one database connection. The driver hooks (driver.ts) let /metrics, tests and benchmarks count the commands
+ * each operation sends (see commandCounter). `embedded` says the database is the embedded one, which also gets the substring
  * search indexes models declare (MongoDB has no such index; there a search reads the tenant's index keys).
  */
 export async function connectDatabase(
   uri: string,
   opts: { dbName?: string; embedded: boolean },
 ): Promise<void> {
-  guardDriverWrites();
+  installDriverHooks();
   mongoose.set('strictQuery', true);
   // Indexes are created explicitly below, once, so start-up fails loudly if one cannot be built.
   mongoose.set('autoIndex', false);
   mongoose.set('autoCreate', false);
   await mongoose.connect(uri, {
     ...(opts.dbName ? { dbName: opts.dbName } : {}),
-    monitorCommands: true,
     serverSelectionTimeoutMS: 10_000,
     // The driver finds a restarted server by its next heartbeat; the default (10 s) made a request that came during
     // an embedded database's restart wait up to its 10 s server-selection timeout. A heartbeat over the local
@@ -40,28 +39,25 @@ export interface CommandTotal {
 
 /** Commands sent since the process started, by "command collection" (what /metrics reports). */
 const commandTotals = new Map<string, CommandTotal>();
-let counting: unknown;
-
-type CommandStarted = { commandName: string; command: Record<string, unknown> };
+let counting = false;
 
 /**
  * A command's name and collection ('' for commands on the database), or undefined for connection upkeep and
  * authentication, which no count includes. A getMore names its collection in `collection` (its own field holds the
  * cursor id).
  */
-function commandTarget(ev: CommandStarted): { command: string; collection: string } | undefined {
-  if (ignoredCommands.has(ev.commandName)) return undefined;
-  const target = ev.commandName === 'getMore' ? ev.command.collection : ev.command[ev.commandName];
-  return { command: ev.commandName, collection: typeof target === 'string' ? target : '' };
+function commandTarget(name: string, command: Doc): { command: string; collection: string } | undefined {
+  if (ignoredCommands.has(name)) return undefined;
+  const target = name === 'getMore' ? command.collection : command[name];
+  return { command: name, collection: typeof target === 'string' ? target : '' };
 }
 
-/** Counts every command the driver sends into commandTotals, once per client. */
+/** Counts every command the driver sends into commandTotals, once per process. */
 function countCommands(): void {
-  const client = mongoose.connection.getClient();
-  if (counting === client) return;
-  counting = client;
-  client.on('commandStarted', (ev: CommandStarted) => {
-    const target = commandTarget(ev);
+  if (counting) return;
+  counting = true;
+  onDriverCommand((name, command) => {
+    const target = commandTarget(name, command);
     if (!target) return;
     const key = `${target.command} ${target.collection}`;
     const entry = commandTotals.get(key);
@@ -163,29 +159,27 @@ export function commandCounter(opts: { excludeCollections?: Iterable<string> } =
   const excluded = new Set(opts.excludeCollections ?? []);
   const log: string[] = [];
   const filters: RecordedQuery[] = [];
-  const client = mongoose.connection.getClient();
-  const onStart = (ev: CommandStarted) => {
-    const target = commandTarget(ev);
+  const stop = onDriverCommand((name, command) => {
+    const target = commandTarget(name, command);
     if (!target || excluded.has(target.collection)) return;
     const { collection } = target;
-    log.push(`${ev.commandName} ${collection}`);
-    for (const filter of queryDocuments(ev.commandName, ev.command)) {
-      const { sort, limit, skip } = ev.command as {
+    log.push(`${name} ${collection}`);
+    for (const filter of queryDocuments(name, command)) {
+      const { sort, limit, skip } = command as {
         sort?: Doc | Map<string, unknown>;
         limit?: number;
         skip?: number;
       };
       filters.push({
-        command: ev.commandName,
+        command: name,
         collection,
         filter,
-        ...(ev.commandName === 'find'
+        ...(name === 'find'
           ? { sort: sort instanceof Map ? Object.fromEntries(sort) : sort, limit, skip }
           : {}),
       });
     }
-  };
-  client.on('commandStarted', onStart);
+  });
   const byName = () => {
     const counts: Record<string, number> = {};
     for (const entry of log) {
@@ -199,7 +193,7 @@ export function commandCounter(opts: { excludeCollections?: Iterable<string> } =
     byName,
     log: () => [...log],
     filters: () => [...filters],
-    stop: () => void client.off('commandStarted', onStart),
+    stop,
   };
 }
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
-import { guardDriverWrites } from '../../src/db/driver-guard.js';
+import { installDriverHooks } from '../../src/db/driver.js';
 import { databaseUri } from '../helpers/embedded.js';
 
 /** The driver's pooled connections, reached through its internals (the only way to pick the one a command uses). */
@@ -21,14 +21,14 @@ function pooledConnections(client: MongoClient): { socket: import('node:net').So
 }
 
 /**
- * The driver's wait for a socket's 'drain' on a connection destroyed a moment earlier never ended (driver-guard.ts);
+ * The driver's wait for a socket's 'drain' on a connection destroyed a moment earlier never ended (driver.ts);
  * a request after a restart of the embedded database got no answer. The command here goes to the real database
  * over a connection whose socket the test destroys just before, as the database's death does.
  */
 describe('the database driver on a connection that closes under it', () => {
   it('answers (or fails) a command sent on a connection whose socket was just destroyed, instead of waiting for ever', async function () {
     this.timeout(30_000);
-    guardDriverWrites(); // as connectDatabase does (idempotent)
+    installDriverHooks(); // as connectDatabase does (idempotent)
     const client = new MongoClient(databaseUri('driver_connection'), {
       maxPoolSize: 1,
       heartbeatFrequencyMS: 1000,
