@@ -1,6 +1,6 @@
 import { type ServiceContext } from './context.js';
 import { NotFoundError } from '../domain/errors.js';
-import type { AccessRule, User } from '../domain/types.js';
+import type { AccessRule, User, Workspace } from '../domain/types.js';
 import {
   decideWithRule,
   type AccessDecision,
@@ -26,13 +26,23 @@ export async function effectiveRule(
   ctx: ServiceContext,
   target: AccessTarget,
 ): Promise<{ rule: AccessRule; policy: AccessPolicySource }> {
-  if (target.kind === 'WORKSPACE') {
-    const ws = await ctx.db.workspaces.findById(target.workspaceId);
-    if (!ws) throw new NotFoundError('workspace', target.workspaceId);
-    if (ws.accessOverride) return { rule: ws.accessOverride, policy: 'WORKSPACE_OVERRIDE' };
-    return { rule: (await getAccessPolicies(ctx)).workspaceDefaults, policy: 'WORKSPACE_DEFAULTS' };
-  }
+  if (target.kind === 'WORKSPACE') return workspaceRule(ctx, await findWorkspace(ctx, target.workspaceId));
   return { rule: (await getAccessPolicies(ctx)).mainDashboard, policy: 'MAIN_DASHBOARD' };
+}
+
+/** The rule in force for a workspace already read: its override, else the tenant's workspace defaults. */
+async function workspaceRule(
+  ctx: ServiceContext,
+  ws: Workspace,
+): Promise<{ rule: AccessRule; policy: AccessPolicySource }> {
+  if (ws.accessOverride) return { rule: ws.accessOverride, policy: 'WORKSPACE_OVERRIDE' };
+  return { rule: (await getAccessPolicies(ctx)).workspaceDefaults, policy: 'WORKSPACE_DEFAULTS' };
+}
+
+async function findWorkspace(ctx: ServiceContext, workspaceId: string): Promise<Workspace> {
+  const ws = await ctx.db.workspaces.findById(workspaceId);
+  if (!ws) throw new NotFoundError('workspace', workspaceId);
+  return ws;
 }
 
 /** The access decision (access-decision.ts) for `user` and `target`. Internal: no read policy. */
@@ -70,11 +80,21 @@ export async function listEffectiveWorkspaceMembers(
   workspaceId: string,
   opts: { afterUserId?: string | undefined; limit: number },
 ): Promise<User[]> {
+  return listEffectiveMembersOf(ctx, await findWorkspace(ctx, workspaceId), opts);
+}
+
+/**
+ * listEffectiveWorkspaceMembers for a workspace the caller read in this request (GraphQL's
+ * `Workspace.effectiveMembers`), which is not read again: the page is one read of the workspace, not three.
+ */
+export async function listEffectiveMembersOf(
+  ctx: ServiceContext,
+  ws: Workspace,
+  opts: { afterUserId?: string | undefined; limit: number },
+): Promise<User[]> {
   const repos = ctx.db;
-  const ws = await repos.workspaces.findById(workspaceId);
-  if (!ws) throw new NotFoundError('workspace', workspaceId);
   await assertMayReadWorkspace(ctx, ws, () => getAccessPolicies(ctx));
-  const { rule } = await effectiveRule(ctx, { kind: 'WORKSPACE', workspaceId });
+  const { rule } = await workspaceRule(ctx, ws);
   if (!rule.ssoEnabled) return [];
   if (rule.allowedGroupIds.length === 0) {
     return repos.users.list(

@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../../domain/errors.js';
-import type { Group, Membership, User } from '../../domain/types.js';
-import { listEffectiveWorkspaceMembers } from '../../services/access.js';
+import type { Group, Membership, User, Workspace } from '../../domain/types.js';
+import { listEffectiveMembersOf } from '../../services/access.js';
 import { countGroups, groupSortKey, listGroupsAfter } from '../../services/groups.js';
 import { listGroupMembers, listUserGroupMemberships } from '../../services/memberships.js';
 import { listProvisioningLog } from '../../services/provisioning-log.js';
@@ -159,15 +159,13 @@ export async function membersOfGroup(
 
 export async function effectiveMembers(
   c: GraphqlContext,
-  workspaceId: string,
+  workspace: Workspace,
   args: PageArgs,
 ): Promise<UserConnectionParent> {
   const size = pageSize(args.first);
   const afterUserId = idAfter(args.after);
   const rows =
-    size === 0
-      ? []
-      : await listEffectiveWorkspaceMembers(c.service, workspaceId, { afterUserId, limit: size + 1 });
+    size === 0 ? [] : await listEffectiveMembersOf(c.service, workspace, { afterUserId, limit: size + 1 });
   for (const u of rows) c.loaders.user.prime(u.id, u);
   return connection(rows, size, (u: User) => ({ cursor: encodeCursor([u.id]), node: u }));
 }
