@@ -5,8 +5,8 @@ import { searchFieldsOf, validatorOf } from './validator.js';
 
 /**
  * The one database connection. The driver hooks (driver.ts) let /metrics, tests and benchmarks count the commands
- * each operation sends (see commandCounter). `embedded` says the database is the embedded one, which also gets the substring
- * search indexes models declare (MongoDB has no such index; there a search reads the tenant's index keys).
+ * each operation sends (see commandCounter). `embedded` says the database is the embedded one, which also gets the
+ * substring search indexes models declare (MongoDB has no such index; there a search reads the tenant's index keys).
  */
 export async function connectDatabase(
   uri: string,

@@ -1,5 +1,4 @@
 import { type ServiceContext } from './context.js';
-import { NotFoundError } from '../domain/errors.js';
 import type { AccessRule, User, Workspace } from '../domain/types.js';
 import {
   decideWithRule,
@@ -9,6 +8,7 @@ import {
   type SignInFacts,
 } from './access-decision.js';
 import { getAccessPolicies } from './access-policies.js';
+import { getWorkspace } from './workspaces.js';
 import { assertMayReadUser, assertMayReadWorkspace, viewerId } from './read-policy.js';
 
 export {
@@ -26,7 +26,7 @@ export async function effectiveRule(
   ctx: ServiceContext,
   target: AccessTarget,
 ): Promise<{ rule: AccessRule; policy: AccessPolicySource }> {
-  if (target.kind === 'WORKSPACE') return workspaceRule(ctx, await findWorkspace(ctx, target.workspaceId));
+  if (target.kind === 'WORKSPACE') return workspaceRule(ctx, await getWorkspace(ctx, target.workspaceId));
   return { rule: (await getAccessPolicies(ctx)).mainDashboard, policy: 'MAIN_DASHBOARD' };
 }
 
@@ -37,12 +37,6 @@ async function workspaceRule(
 ): Promise<{ rule: AccessRule; policy: AccessPolicySource }> {
   if (ws.accessOverride) return { rule: ws.accessOverride, policy: 'WORKSPACE_OVERRIDE' };
   return { rule: (await getAccessPolicies(ctx)).workspaceDefaults, policy: 'WORKSPACE_DEFAULTS' };
-}
-
-async function findWorkspace(ctx: ServiceContext, workspaceId: string): Promise<Workspace> {
-  const ws = await ctx.db.workspaces.findById(workspaceId);
-  if (!ws) throw new NotFoundError('workspace', workspaceId);
-  return ws;
 }
 
 /** The access decision (access-decision.ts) for `user` and `target`. Internal: no read policy. */
@@ -80,7 +74,7 @@ export async function listEffectiveWorkspaceMembers(
   workspaceId: string,
   opts: { afterUserId?: string | undefined; limit: number },
 ): Promise<User[]> {
-  return listEffectiveMembersOf(ctx, await findWorkspace(ctx, workspaceId), opts);
+  return listEffectiveMembersOf(ctx, await getWorkspace(ctx, workspaceId), opts);
 }
 
 /**
