@@ -22,10 +22,18 @@ function toDoc(tenantId: string, g: Omit<Group, 'tenantId'>): GroupDoc {
   return clean({ ...rest, _id: id, tenantId, displayNameLower: g.displayName.toLowerCase() });
 }
 
-function toGroup(d: GroupDoc): Group {
+/**
+ * What a read returns of a stored group: its own fields, not its tenant (the query's) nor the lower-case copy of
+ * its name. On the embedded database the fields come from their columns, not from the whole document.
+ */
+const stored = { _id: 1, displayName: 1, externalId: 1, source: 1, createdAt: 1, updatedAt: 1, version: 1 } as const;
+
+type StoredGroup = Omit<GroupDoc, 'tenantId' | 'displayNameLower'>;
+
+function toGroup(tenantId: string, d: StoredGroup): Group {
   return clean({
     id: d._id,
-    tenantId: d.tenantId,
+    tenantId,
     displayName: d.displayName,
     externalId: d.externalId,
     source: d.source,
@@ -59,27 +67,29 @@ export function createGroupQueries(tenantId: string, memberships: MembershipLook
     {
       async insert(group: Omit<Group, 'tenantId'>): Promise<Group> {
         const [doc] = await GroupModel.insertMany([toDoc(tenantId, group)], { lean: false });
-        return toGroup(doc!.toObject() as GroupDoc);
+        return toGroup(tenantId, doc!.toObject() as GroupDoc);
       },
       async findById(id: string): Promise<Group | undefined> {
-        const d = await GroupModel.findOne({ tenantId, _id: id }).lean<GroupDoc>();
-        return d ? toGroup(d) : undefined;
+        const d = await GroupModel.findOne({ tenantId, _id: id }).select(stored).lean<StoredGroup>();
+        return d ? toGroup(tenantId, d) : undefined;
       },
       async findByIds(ids: readonly string[]): Promise<Group[]> {
         if (ids.length === 0) return [];
         const docs = await GroupModel.find({ tenantId, _id: { $in: [...ids] } })
           .batchSize(oneBatch(ids.length))
           .maxTimeMS(budget)
-          .lean<GroupDoc[]>();
-        return docs.map(toGroup);
+          .select(stored)
+          .lean<StoredGroup[]>();
+        return docs.map((d) => toGroup(tenantId, d));
       },
       async findByExternalIds(externalIds: readonly string[]): Promise<Group[]> {
         if (externalIds.length === 0) return [];
         const docs = await GroupModel.find({ tenantId, externalId: { $in: [...externalIds] } })
           .batchSize(oneBatch(externalIds.length))
           .maxTimeMS(budget)
-          .lean<GroupDoc[]>();
-        return docs.map(toGroup);
+          .select(stored)
+          .lean<StoredGroup[]>();
+        return docs.map((d) => toGroup(tenantId, d));
       },
       /** Replaces the stored group if its version is still `expectedVersion` (optimistic concurrency). */
       async replace(group: Group, expectedVersion: number): Promise<Group | undefined> {
@@ -96,7 +106,7 @@ export function createGroupQueries(tenantId: string, memberships: MembershipLook
           { $set: { updatedAt: at }, $inc: { version: 1 } },
           { returnDocument: 'after', lean: true, runValidators: true },
         );
-        return d ? toGroup(d as GroupDoc) : undefined;
+        return d ? toGroup(tenantId, d as GroupDoc) : undefined;
       },
       async delete(id: string): Promise<boolean> {
         return (await GroupModel.deleteOne({ tenantId, _id: id })).deletedCount === 1;
@@ -113,8 +123,9 @@ export function createGroupQueries(tenantId: string, memberships: MembershipLook
           .limit(opts.limit)
           .batchSize(oneBatch(opts.limit))
           .maxTimeMS(budget)
-          .lean<GroupDoc[]>();
-        return docs.map(toGroup);
+          .select(stored)
+          .lean<StoredGroup[]>();
+        return docs.map((d) => toGroup(tenantId, d));
       },
       async count(filter: GroupFilter | undefined, search?: string): Promise<number> {
         return GroupModel.countDocuments(await query(filter, search)).maxTimeMS(budget);

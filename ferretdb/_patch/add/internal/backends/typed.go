@@ -17,6 +17,10 @@ type TypedQueryParams struct {
 	Skip    int64
 	Limit   int64 // 0: no limit
 	Comment string
+
+	// Fields, when set, are the only top-level fields the query returns (a projection that keeps them): the
+	// backend may return documents of just these fields (Projected), or whole documents.
+	Fields []string
 }
 
 // TypedQueryResult tells the handler what the backend did.
@@ -29,6 +33,7 @@ type TypedQueryResult struct {
 	FilterExact      bool
 	Sorted           bool
 	SkipLimitApplied bool
+	Projected        bool // the documents hold only the Fields asked for, in their stored order
 }
 
 // TypedGroupCountParams counts the documents matching Filter, grouped by the value of Field ("" for one group).
@@ -78,6 +83,7 @@ type TypedExplainResult struct {
 	FilterExact      bool
 	Sorted           bool
 	SkipLimitApplied bool
+	Projected        bool
 }
 
 // AsTyped returns the typed interface of a collection, if its backend has one. It unwraps the contract checker and

@@ -31,12 +31,15 @@ func (h *Handler) findQuery(ctx context.Context, coll backends.Collection, qp *b
 		return coll.Query(ctx, qp)
 	}
 
+	fields, _ := keptFields(params.Projection)
+
 	res, err := tc.TypedQuery(ctx, &backends.TypedQueryParams{
 		Filter:  params.Filter,
 		Sort:    params.Sort,
 		Skip:    params.Skip,
 		Limit:   params.Limit,
 		Comment: qp.Comment,
+		Fields:  fields,
 	})
 	if err != nil {
 		return nil, err
@@ -50,6 +53,10 @@ func (h *Handler) findQuery(ctx context.Context, coll backends.Collection, qp *b
 		params.Sort = nil
 	}
 
+	if res.Projected {
+		params.Projection = nil
+	}
+
 	if res.SkipLimitApplied {
 		params.Skip = 0
 	}
@@ -59,6 +66,57 @@ func (h *Handler) findQuery(ctx context.Context, coll backends.Collection, qp *b
 	}
 
 	return &backends.QueryResult{Iter: res.Iter}, nil
+}
+
+// keptFields returns the top-level fields a find's projection keeps when it only names fields to keep
+// (`{a: 1, b: true}`; `_id` too unless `_id: 0` or `false`). ok is false for any other projection (exclusions,
+// dotted paths, operators, expressions), which FerretDB applies itself.
+func keptFields(projection *types.Document) (fields []string, ok bool) {
+	if projection.Len() == 0 {
+		return nil, false
+	}
+
+	keepID := true
+
+	for _, k := range projection.Keys() {
+		if k == "" || strings.ContainsAny(k, ".$") {
+			return nil, false
+		}
+
+		var keep bool
+
+		switch v := must.NotFail(projection.Get(k)).(type) {
+		case bool:
+			keep = v
+		case int32:
+			keep = v != 0
+		case int64:
+			keep = v != 0
+		case float64:
+			keep = v != 0
+		default:
+			return nil, false
+		}
+
+		switch {
+		case k == "_id":
+			keepID = keep
+		case keep:
+			fields = append(fields, k)
+		default:
+			return nil, false // an exclusion
+		}
+	}
+
+	if len(fields) == 0 {
+		return nil, false // `{_id: 1}` or `{_id: 0}` alone: left to FerretDB
+	}
+
+	if keepID {
+		fields = append([]string{"_id"}, fields...)
+	}
+
+	return fields, true
 }
 
 // exactIterator marks the documents of a query whose filter the backend evaluated exactly: makeFindIter does not
@@ -219,11 +277,18 @@ func typedExplain(ctx context.Context, coll backends.Collection, params *common.
 		return nil, nil
 	}
 
+	var fields []string
+
+	if projection, ok := params.Command.Map()["projection"].(*types.Document); ok {
+		fields, _ = keptFields(projection)
+	}
+
 	res, err := tc.TypedExplain(ctx, &backends.TypedQueryParams{
 		Filter: params.Filter,
 		Sort:   params.Sort,
 		Skip:   params.Skip,
 		Limit:  params.Limit,
+		Fields: fields,
 	})
 	if err != nil || res == nil {
 		return nil, err
@@ -237,6 +302,7 @@ func typedExplain(ctx context.Context, coll backends.Collection, params *common.
 	doc.Set("filterPushdown", res.FilterExact)
 	doc.Set("sortPushdown", res.Sorted)
 	doc.Set("limitPushdown", res.SkipLimitApplied)
+	doc.Set("projectionPushdown", res.Projected)
 	doc.Set("ok", float64(1))
 
 	return documentOpMsg(doc)

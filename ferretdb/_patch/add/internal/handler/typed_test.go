@@ -388,3 +388,67 @@ func TestFindQuery(t *testing.T) {
 		})
 	}
 }
+
+func TestKeptFields(t *testing.T) {
+	t.Parallel()
+
+	for name, tc := range map[string]struct {
+		projection *types.Document
+		fields     []string // nil: not ok
+	}{
+		"None":          {projection: nil},
+		"Empty":         {projection: hdoc()},
+		"Keep":          {projection: hdoc("a", int32(1), "b", true), fields: []string{"_id", "a", "b"}},
+		"KeepNumbers":   {projection: hdoc("a", int64(2), "b", 0.5), fields: []string{"_id", "a", "b"}},
+		"WithoutID":     {projection: hdoc("b", int32(1), "_id", int32(0), "a", true), fields: []string{"b", "a"}},
+		"WithoutIDBool": {projection: hdoc("_id", false, "a", int32(1)), fields: []string{"a"}},
+		"WithID":        {projection: hdoc("_id", int32(1), "a", int32(1)), fields: []string{"_id", "a"}},
+		"IDAlone":       {projection: hdoc("_id", int32(1))},
+		"NoIDAlone":     {projection: hdoc("_id", int32(0))},
+		"Exclusion":     {projection: hdoc("a", int32(0))},
+		"Mixed":         {projection: hdoc("a", int32(1), "b", int32(0))},
+		"Path":          {projection: hdoc("a.b", int32(1))},
+		"Positional":    {projection: hdoc("a.$", int32(1))},
+		"Operator":      {projection: hdoc("a", hdoc("$elemMatch", hdoc("x", int32(1))))},
+		"Expression":    {projection: hdoc("a", "$b")},
+		"Null":          {projection: hdoc("a", types.Null)},
+	} {
+		name, tc := name, tc
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+
+			fields, ok := keptFields(tc.projection)
+			assert.Equal(t, tc.fields != nil, ok)
+			assert.Equal(t, tc.fields, fields)
+		})
+	}
+}
+
+// TestFindQueryProjection: the handler asks for the kept fields and does not project again what the backend did.
+func TestFindQueryProjection(t *testing.T) {
+	t.Parallel()
+
+	ctx := context.Background()
+
+	for name, projected := range map[string]bool{"Projected": true, "Whole": false} {
+		name, projected := name, projected
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+
+			h := &Handler{NewOpts: &NewOpts{}}
+			c := &typedCollection{query: &backends.TypedQueryResult{
+				Iter:        iterator.Values(iterator.ForSlice([]*types.Document{})),
+				FilterExact: true, SkipLimitApplied: true, Projected: projected,
+			}}
+
+			p := &common.FindParams{Filter: hdoc("s", "x"), Projection: hdoc("_id", int32(0), "s", int32(1))}
+
+			res, err := h.findQuery(ctx, c, &backends.QueryParams{}, p)
+			require.NoError(t, err)
+			res.Iter.Close()
+
+			assert.Equal(t, []string{"s"}, c.queried.Fields)
+			assert.Equal(t, !projected, p.Projection != nil, "the handler projects")
+		})
+	}
+}

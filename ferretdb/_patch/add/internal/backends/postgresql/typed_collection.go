@@ -92,14 +92,15 @@ func (c *collection) builder(ctx context.Context, p *pgxpool.Pool, meta *metadat
 }
 
 // typedSelect builds the SELECT for a typed query and says what it evaluates.
-func (c *collection) typedSelect(ctx context.Context, p *pgxpool.Pool, meta *metadata.Collection, params *backends.TypedQueryParams) (string, []any, *backends.TypedQueryResult, error) { //nolint:lll // for readability
+func (c *collection) typedSelect(ctx context.Context, p *pgxpool.Pool, meta *metadata.Collection, params *backends.TypedQueryParams) (string, []any, *backends.TypedQueryResult, *projection, error) { //nolint:lll // for readability
 	b, err := c.builder(ctx, p, meta)
 	if err != nil {
-		return "", nil, nil, err
+		return "", nil, nil, nil, err
 	}
 
 	comment := strings.ReplaceAll(params.Comment, "\x01", "") // \x01 marks arguments (sqlBuilder.query)
-	q := prepareSelectClause(&selectParams{Schema: c.dbName, Table: meta.TableName, Comment: comment})
+	sel := prepareSelectClause(&selectParams{Schema: c.dbName, Table: meta.TableName, Comment: comment})
+	q := ""
 
 	where := b.filter(params.Filter)
 	if where.sql != "" {
@@ -125,9 +126,29 @@ func (c *collection) typedSelect(ctx context.Context, p *pgxpool.Pool, meta *met
 		}
 	}
 
-	q, args := b.query(q)
+	// only the fields asked for, once PostgreSQL does all the rest (FerretDB filters, sorts, skips and limits
+	// whole documents)
+	var proj *projection
 
-	return q, args, res, nil
+	if len(params.Fields) > 0 && res.FilterExact && res.SkipLimitApplied {
+		var cols string
+		cols, proj = b.projection(params.Fields)
+
+		// the SELECT clause ends with the document's column and the table (after a comment, which cannot hold "*/")
+		table := " FROM " + pgx.Identifier{c.dbName, meta.TableName}.Sanitize()
+
+		prefix, found := strings.CutSuffix(sel, " "+metadata.DefaultColumn+table)
+		if !found {
+			return "", nil, nil, nil, lazyerrors.Errorf("unexpected SELECT clause: %q", sel)
+		}
+
+		sel = prefix + " " + cols + table
+		res.Projected = true
+	}
+
+	q, args := b.query(sel + q)
+
+	return q, args, res, proj, nil
 }
 
 // TypedQuery implements backends.TypedCollection interface.
@@ -137,7 +158,7 @@ func (c *collection) TypedQuery(ctx context.Context, params *backends.TypedQuery
 		return nil, err
 	}
 
-	q, args, res, err := c.typedSelect(ctx, p, meta, params)
+	q, args, res, proj, err := c.typedSelect(ctx, p, meta, params)
 	if err != nil {
 		return nil, lazyerrors.Error(err)
 	}
@@ -147,7 +168,11 @@ func (c *collection) TypedQuery(ctx context.Context, params *backends.TypedQuery
 		return nil, lazyerrors.Error(err)
 	}
 
-	res.Iter = newQueryIterator(ctx, rows, false)
+	if proj != nil {
+		res.Iter = &projectedIterator{ctx: ctx, rows: rows, p: proj}
+	} else {
+		res.Iter = newQueryIterator(ctx, rows, false)
+	}
 
 	return res, nil
 }
@@ -159,7 +184,7 @@ func (c *collection) TypedExplain(ctx context.Context, params *backends.TypedQue
 		return nil, err
 	}
 
-	q, args, res, err := c.typedSelect(ctx, p, meta, params)
+	q, args, res, _, err := c.typedSelect(ctx, p, meta, params)
 	if err != nil {
 		return nil, lazyerrors.Error(err)
 	}
@@ -179,6 +204,7 @@ func (c *collection) TypedExplain(ctx context.Context, params *backends.TypedQue
 		FilterExact:      res.FilterExact,
 		Sorted:           res.Sorted,
 		SkipLimitApplied: res.SkipLimitApplied,
+		Projected:        res.Projected,
 	}, nil
 }
 

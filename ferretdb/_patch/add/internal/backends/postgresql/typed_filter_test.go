@@ -723,3 +723,30 @@ func TestGroupKey(t *testing.T) {
 		})
 	}
 }
+
+// TestSQLBuilderProjection: typed scalar fields are read from their columns with the type the validator fixes;
+// `_id`, numbers, arrays and untyped fields from the document with their schema element; the key order comes along
+// when there is more than one field.
+func TestSQLBuilderProjection(t *testing.T) {
+	t.Parallel()
+
+	b := &sqlBuilder{schema: testSchema(t)}
+
+	cols, p := b.projection([]string{"s"})
+	assert.Equal(t, sqlS, cols)
+	assert.False(t, p.ordered)
+	assert.Equal(t, []projectedField{{name: "s", schema: []byte(`{"t": "string"}`)}}, p.fields)
+
+	cols, p = b.projection([]string{"_id", "d", "b", "a", "u's"})
+	assert.Equal(t, `(_jsonb->'_id'), (_jsonb #> ARRAY['$s', 'p', '_id']), `+sqlD+`, `+sqlB+`, `+
+		sqlA+`, (_jsonb #> ARRAY['$s', 'p', 'a']), (_jsonb->'u''s'), (_jsonb #> ARRAY['$s', 'p', 'u''s']), `+
+		`(_jsonb #> '{$s,$k}')`, cols)
+	assert.True(t, p.ordered)
+	assert.Equal(t, []projectedField{
+		{name: "_id"},
+		{name: "d", schema: []byte(`{"t": "date"}`)},
+		{name: "b", schema: []byte(`{"t": "bool"}`)},
+		{name: "a"},
+		{name: "u's"},
+	}, p.fields)
+}

@@ -1,0 +1,209 @@
+// Added by the directory service's build (ferretdb/_patch): queries that return some top-level fields of the
+// documents (a find's projection that keeps them), read from the fields' columns where they have one.
+//
+// A whole document costs PostgreSQL its decompression and its conversion to text, and this program the decoding of
+// the text (about half of it the document's schema, `$s`). A projection that keeps a few typed fields (a page of
+// memberships: the group and user ids) reads their columns instead: PostgreSQL outputs a few short values, which are
+// decoded with the types the validator fixes; an index holding all of them answers the query alone (an index-only
+// scan). Fields without a column, or whose type the validator leaves open (numbers: int, long or double), are read
+// from the document with their schema element. With more than one field, the document's key order ($s.$k) comes
+// along too, so that the fields come back in their stored order, as MongoDB returns them.
+
+package postgresql
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/FerretDB/FerretDB/internal/backends/postgresql/metadata"
+	"github.com/FerretDB/FerretDB/internal/handler/sjson"
+	"github.com/FerretDB/FerretDB/internal/types"
+	"github.com/FerretDB/FerretDB/internal/util/iterator"
+	"github.com/FerretDB/FerretDB/internal/util/lazyerrors"
+)
+
+// projectedField is one field of a projection: its schema element when the validator fixes it (else it is read
+// with the value, from the next column).
+type projectedField struct {
+	name   string
+	schema []byte
+}
+
+// projection says how to decode the columns of a projected query.
+type projection struct {
+	fields  []projectedField
+	ordered bool // the last column is the document's key order
+}
+
+// kindSchemas are the schema elements of the kinds whose values have one BSON type (besides null).
+var kindSchemas = map[metadata.Kind][]byte{
+	metadata.KindString: []byte(`{"t": "string"}`),
+	metadata.KindDate:   []byte(`{"t": "date"}`),
+	metadata.KindBool:   []byte(`{"t": "bool"}`),
+}
+
+// projection returns the SELECT list that reads these top-level fields, and how to decode its columns.
+func (b *sqlBuilder) projection(fields []string) (string, *projection) {
+	p := &projection{ordered: len(fields) > 1}
+	cols := make([]string, 0, 2*len(fields)+1)
+
+	for _, name := range fields {
+		kind := b.schema.KindOf(name)
+		f := projectedField{name: name, schema: kindSchemas[kind]}
+
+		// _id has no column (metadata.TypedSchema.Column): its value is read from the document
+		cols = append(cols, b.field(name))
+
+		if f.schema == nil {
+			cols = append(cols, fmt.Sprintf("(%s #> ARRAY['$s', 'p', %s])", metadata.DefaultColumn, quoteLiteral(name)))
+		}
+
+		p.fields = append(p.fields, f)
+	}
+
+	if p.ordered {
+		cols = append(cols, fmt.Sprintf("(%s #> '{$s,$k}')", metadata.DefaultColumn))
+	}
+
+	return strings.Join(cols, ", "), p
+}
+
+// projectedIterator decodes the rows of a projected query into documents.
+type projectedIterator struct {
+	ctx  context.Context
+	rows pgx.Rows
+	p    *projection
+	m    sync.Mutex
+}
+
+// Next implements iterator.Interface.
+func (iter *projectedIterator) Next() (struct{}, *types.Document, error) {
+	iter.m.Lock()
+	defer iter.m.Unlock()
+
+	var unused struct{}
+
+	if iter.rows == nil {
+		return unused, nil, iterator.ErrIteratorDone
+	}
+
+	if err := context.Cause(iter.ctx); err != nil {
+		iter.close()
+		return unused, nil, lazyerrors.Error(err)
+	}
+
+	if !iter.rows.Next() {
+		err := iter.rows.Err()
+
+		iter.close()
+
+		if err == nil {
+			err = iterator.ErrIteratorDone
+		}
+
+		return unused, nil, lazyerrors.Error(err)
+	}
+
+	doc, err := iter.decode()
+	if err != nil {
+		iter.close()
+		return unused, nil, lazyerrors.Error(err)
+	}
+
+	return unused, doc, nil
+}
+
+// decode builds the document of the current row.
+func (iter *projectedIterator) decode() (*types.Document, error) {
+	raw := make([][]byte, len(iter.rows.FieldDescriptions()))
+	dest := make([]any, len(raw))
+
+	for i := range raw {
+		dest[i] = &raw[i]
+	}
+
+	if err := iter.rows.Scan(dest...); err != nil {
+		return nil, lazyerrors.Error(err)
+	}
+
+	values := make(map[string]any, len(iter.p.fields))
+	col := 0
+
+	for _, f := range iter.p.fields {
+		value := raw[col]
+		col++
+
+		schema := f.schema
+		if schema == nil {
+			schema = raw[col]
+			col++
+		}
+
+		if value == nil { // missing
+			continue
+		}
+
+		if schema == nil {
+			return nil, lazyerrors.Errorf("no schema for field %q", f.name)
+		}
+
+		v, err := sjson.UnmarshalValue(schema, value)
+		if err != nil {
+			return nil, lazyerrors.Error(err)
+		}
+
+		values[f.name] = v
+	}
+
+	doc := types.MakeDocument(len(values))
+
+	if !iter.p.ordered {
+		for _, f := range iter.p.fields {
+			if v, ok := values[f.name]; ok {
+				doc.Set(f.name, v)
+			}
+		}
+
+		return doc, nil
+	}
+
+	keys, err := sjson.UnmarshalKeys(raw[col])
+	if err != nil {
+		return nil, lazyerrors.Error(err)
+	}
+
+	for _, k := range keys {
+		if v, ok := values[k]; ok {
+			doc.Set(k, v)
+			delete(values, k)
+		}
+	}
+
+	if len(values) > 0 {
+		return nil, lazyerrors.Errorf("fields missing from the document's keys: %d", len(values))
+	}
+
+	return doc, nil
+}
+
+// Close implements iterator.Interface.
+func (iter *projectedIterator) Close() {
+	iter.m.Lock()
+	defer iter.m.Unlock()
+
+	iter.close()
+}
+
+func (iter *projectedIterator) close() {
+	if iter.rows != nil {
+		iter.rows.Close()
+		iter.rows = nil
+	}
+}
+
+// check interfaces
+var _ types.DocumentsIterator = (*projectedIterator)(nil)
