@@ -78,6 +78,10 @@ type projectedIterator struct {
 	rows pgx.Rows
 	p    *projection
 	m    sync.Mutex
+
+	raw    [][]byte // the current row's columns (NULL: nil)
+	dest   []any    // pointers to raw, for Scan
+	values []any    // the decoded value of each field (nil: missing)
 }
 
 // Next implements iterator.Interface.
@@ -119,29 +123,35 @@ func (iter *projectedIterator) Next() (struct{}, *types.Document, error) {
 
 // decode builds the document of the current row.
 func (iter *projectedIterator) decode() (*types.Document, error) {
-	raw := make([][]byte, len(iter.rows.FieldDescriptions()))
-	dest := make([]any, len(raw))
+	if iter.dest == nil {
+		iter.raw = make([][]byte, len(iter.rows.FieldDescriptions()))
+		iter.dest = make([]any, len(iter.raw))
 
-	for i := range raw {
-		dest[i] = &raw[i]
+		for i := range iter.raw {
+			iter.dest[i] = &iter.raw[i]
+		}
+
+		iter.values = make([]any, len(iter.p.fields))
 	}
 
-	if err := iter.rows.Scan(dest...); err != nil {
+	if err := iter.rows.Scan(iter.dest...); err != nil {
 		return nil, lazyerrors.Error(err)
 	}
 
-	values := make(map[string]any, len(iter.p.fields))
+	present := 0
 	col := 0
 
-	for _, f := range iter.p.fields {
-		value := raw[col]
+	for i, f := range iter.p.fields {
+		value := iter.raw[col]
 		col++
 
 		schema := f.schema
 		if schema == nil {
-			schema = raw[col]
+			schema = iter.raw[col]
 			col++
 		}
+
+		iter.values[i] = nil
 
 		if value == nil { // missing
 			continue
@@ -156,14 +166,15 @@ func (iter *projectedIterator) decode() (*types.Document, error) {
 			return nil, lazyerrors.Error(err)
 		}
 
-		values[f.name] = v
+		iter.values[i] = v
+		present++
 	}
 
-	doc := types.MakeDocument(len(values))
+	doc := types.MakeDocument(present)
 
 	if !iter.p.ordered {
-		for _, f := range iter.p.fields {
-			if v, ok := values[f.name]; ok {
+		for i, f := range iter.p.fields {
+			if v := iter.values[i]; v != nil {
 				doc.Set(f.name, v)
 			}
 		}
@@ -171,20 +182,22 @@ func (iter *projectedIterator) decode() (*types.Document, error) {
 		return doc, nil
 	}
 
-	keys, err := sjson.UnmarshalKeys(raw[col])
+	keys, err := sjson.UnmarshalKeys(iter.raw[col])
 	if err != nil {
 		return nil, lazyerrors.Error(err)
 	}
 
 	for _, k := range keys {
-		if v, ok := values[k]; ok {
-			doc.Set(k, v)
-			delete(values, k)
+		for i, f := range iter.p.fields {
+			if v := iter.values[i]; v != nil && f.name == k {
+				doc.Set(k, v)
+				break
+			}
 		}
 	}
 
-	if len(values) > 0 {
-		return nil, lazyerrors.Errorf("fields missing from the document's keys: %d", len(values))
+	if doc.Len() != present {
+		return nil, lazyerrors.Errorf("%d fields missing from the document's keys", present-doc.Len())
 	}
 
 	return doc, nil

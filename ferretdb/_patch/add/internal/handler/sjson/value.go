@@ -83,21 +83,38 @@ func unmarshalValueFast(e *fastElem, value []byte) (v any, ok bool) {
 	return v, true
 }
 
-// UnmarshalKeys decodes a document's key order (the JSON of its `$s.$k`).
-func UnmarshalKeys(data []byte) ([]string, error) {
-	s := &scanner{b: data}
+// keysCache keeps decoded key orders by their JSON text: the documents of a collection share a few.
+var keysCache = struct {
+	sync.RWMutex
+	m map[string][]string
+}{m: map[string][]string{}}
 
-	var keys []string
+// UnmarshalKeys decodes a document's key order (the JSON of its `$s.$k`). The result is shared: not to be changed.
+func UnmarshalKeys(data []byte) ([]string, error) {
+	keysCache.RLock()
+	keys, ok := keysCache.m[string(data)]
+	keysCache.RUnlock()
+
+	if ok {
+		return keys, nil
+	}
+
+	s := &scanner{b: data}
 	s.array(func(int) { keys = append(keys, s.str()) })
 
 	if s.ws(); s.bad || s.pos != len(s.b) {
-		var slow []string
-		if err := json.Unmarshal(data, &slow); err != nil {
+		keys = nil
+		if err := json.Unmarshal(data, &keys); err != nil {
 			return nil, lazyerrors.Error(err)
 		}
-
-		return slow, nil
 	}
+
+	keysCache.Lock()
+	if len(keysCache.m) >= schemaCacheMax {
+		clear(keysCache.m)
+	}
+	keysCache.m[string(data)] = keys
+	keysCache.Unlock()
 
 	return keys, nil
 }
