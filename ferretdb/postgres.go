@@ -214,6 +214,11 @@ func startPostgres(ctx context.Context, l *layout, bin string, logger *slog.Logg
 			// minute autovacuum waited between rounds, the planner picked indexes by guesswork (a page's memberships read
 			// through the (tenant, group, user) index took 40 ms instead of 6)
 			"-c", "autovacuum_naptime=5s",
+			// a vacuum after every 1% of a table inserted (PostgreSQL's default: 20%) keeps its visibility map
+			// current, so that counts stay index-only scans: after Entra's first cycle a tenant's last few thousand
+			// users were not "all visible", and every totalCount read each of them from the table (a count of 5,000
+			// users: 8.5 ms of database CPU instead of 1.5)
+			"-c", "autovacuum_vacuum_insert_scale_factor=0.01",
 		)
 		pg.cmd.Stdout = os.Stderr
 		pg.cmd.Stderr = os.Stderr
