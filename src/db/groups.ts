@@ -26,7 +26,15 @@ function toDoc(tenantId: string, g: Omit<Group, 'tenantId'>): GroupDoc {
  * What a read returns of a stored group: its own fields, not its tenant (the query's) nor the lower-case copy of
  * its name. On the embedded database the fields come from their columns, not from the whole document.
  */
-const stored = { _id: 1, displayName: 1, externalId: 1, source: 1, createdAt: 1, updatedAt: 1, version: 1 } as const;
+const stored = {
+  _id: 1,
+  displayName: 1,
+  externalId: 1,
+  source: 1,
+  createdAt: 1,
+  updatedAt: 1,
+  version: 1,
+} as const;
 
 type StoredGroup = Omit<GroupDoc, 'tenantId' | 'displayNameLower'>;
 

@@ -171,7 +171,9 @@ describe('embedded database: typed collections answer queries as FerretDB does (
       for (const [filter, options, pushed] of queries) {
         const what = show({ filter, options, projection });
         const [t, p] = await Promise.all(
-          [typed, plain].map((c) => c.find(filter, { ...options, projection, promoteValues: false }).toArray()),
+          [typed, plain].map((c) =>
+            c.find(filter, { ...options, projection, promoteValues: false }).toArray(),
+          ),
         );
         expect(canonical(t!), what).to.deep.equal(canonical(p!));
         expect(t!.length, what).to.be.greaterThan(0);

@@ -471,24 +471,44 @@ func (s *scanner) document(sch *fastSchema) *types.Document {
 	return d
 }
 
-// schemaCache holds decoded schemas by their JSON text. The documents of a collection share a few schemas (their
-// fields' types, and the lengths of their arrays), and decoding a document's schema cost as much as decoding its
-// values. A decoded schema is never changed.
-var schemaCache = struct {
+// textCache holds values decoded from JSON text, by that text, at most cacheMax of them (past it, it starts again
+// empty). A cached value is shared: never changed.
+type textCache[T any] struct {
 	sync.RWMutex
-	m map[string]*fastSchema
-}{m: map[string]*fastSchema{}}
+	m map[string]T
+}
 
-// schemaCacheMax bounds the cache: past it, it starts again empty.
-const schemaCacheMax = 2048
+// cacheMax bounds each cache.
+const cacheMax = 2048
+
+// get returns the value decoded from raw, if cached.
+func (c *textCache[T]) get(raw []byte) (v T, ok bool) {
+	c.RLock()
+	v, ok = c.m[string(raw)]
+	c.RUnlock()
+
+	return v, ok
+}
+
+// put caches the value decoded from raw.
+func (c *textCache[T]) put(raw []byte, v T) {
+	c.Lock()
+	defer c.Unlock()
+
+	if c.m == nil || len(c.m) >= cacheMax {
+		c.m = make(map[string]T)
+	}
+
+	c.m[string(raw)] = v
+}
+
+// schemaCache holds decoded schemas. The documents of a collection share a few schemas (their fields' types, and the
+// lengths of their arrays), and decoding a document's schema cost as much as decoding its values.
+var schemaCache textCache[*fastSchema]
 
 // cachedSchema returns the decoded schema of raw; ok is false when the fast decoder does not know it.
 func cachedSchema(raw []byte) (sch *fastSchema, ok bool) {
-	schemaCache.RLock()
-	sch, ok = schemaCache.m[string(raw)]
-	schemaCache.RUnlock()
-
-	if ok {
+	if sch, ok = schemaCache.get(raw); ok {
 		return sch, true
 	}
 
@@ -497,12 +517,7 @@ func cachedSchema(raw []byte) (sch *fastSchema, ok bool) {
 		return nil, false
 	}
 
-	schemaCache.Lock()
-	if len(schemaCache.m) >= schemaCacheMax {
-		clear(schemaCache.m)
-	}
-	schemaCache.m[string(raw)] = sch
-	schemaCache.Unlock()
+	schemaCache.put(raw, sch)
 
 	return sch, true
 }

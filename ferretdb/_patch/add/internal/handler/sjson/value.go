@@ -5,24 +5,16 @@ package sjson
 
 import (
 	"encoding/json"
-	"sync"
 
 	"github.com/FerretDB/FerretDB/internal/util/lazyerrors"
 )
 
-// elemCache keeps decoded schema elements by their JSON text (the few a collection's fields have).
-var elemCache = struct {
-	sync.RWMutex
-	m map[string]*fastElem
-}{m: map[string]*fastElem{}}
+// elemCache holds decoded schema elements (the few a collection's fields have).
+var elemCache textCache[*fastElem]
 
 // cachedElem returns the decoded schema element of raw; ok is false when the fast decoder does not know it.
 func cachedElem(raw []byte) (e *fastElem, ok bool) {
-	elemCache.RLock()
-	e, ok = elemCache.m[string(raw)]
-	elemCache.RUnlock()
-
-	if ok {
+	if e, ok = elemCache.get(raw); ok {
 		return e, true
 	}
 
@@ -33,12 +25,7 @@ func cachedElem(raw []byte) (e *fastElem, ok bool) {
 		return nil, false
 	}
 
-	elemCache.Lock()
-	if len(elemCache.m) >= schemaCacheMax {
-		clear(elemCache.m)
-	}
-	elemCache.m[string(raw)] = e
-	elemCache.Unlock()
+	elemCache.put(raw, e)
 
 	return e, true
 }
@@ -83,21 +70,16 @@ func unmarshalValueFast(e *fastElem, value []byte) (v any, ok bool) {
 	return v, true
 }
 
-// keysCache keeps decoded key orders by their JSON text: the documents of a collection share a few.
-var keysCache = struct {
-	sync.RWMutex
-	m map[string][]string
-}{m: map[string][]string{}}
+// keysCache holds decoded key orders: the documents of a collection share a few.
+var keysCache textCache[[]string]
 
 // UnmarshalKeys decodes a document's key order (the JSON of its `$s.$k`). The result is shared: not to be changed.
 func UnmarshalKeys(data []byte) ([]string, error) {
-	keysCache.RLock()
-	keys, ok := keysCache.m[string(data)]
-	keysCache.RUnlock()
-
-	if ok {
+	if keys, ok := keysCache.get(data); ok {
 		return keys, nil
 	}
+
+	var keys []string
 
 	s := &scanner{b: data}
 	s.array(func(int) { keys = append(keys, s.str()) })
@@ -109,12 +91,7 @@ func UnmarshalKeys(data []byte) ([]string, error) {
 		}
 	}
 
-	keysCache.Lock()
-	if len(keysCache.m) >= schemaCacheMax {
-		clear(keysCache.m)
-	}
-	keysCache.m[string(data)] = keys
-	keysCache.Unlock()
+	keysCache.put(data, keys)
 
 	return keys, nil
 }
