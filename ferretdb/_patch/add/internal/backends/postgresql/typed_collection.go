@@ -169,7 +169,7 @@ func (c *collection) TypedQuery(ctx context.Context, params *backends.TypedQuery
 	}
 
 	if proj != nil {
-		res.Iter = &projectedIterator{ctx: ctx, rows: rows, p: proj}
+		res.Iter = newProjectedIterator(ctx, rows, proj)
 	} else {
 		res.Iter = newQueryIterator(ctx, rows, false)
 	}

@@ -4,10 +4,11 @@
 // A whole document costs PostgreSQL its decompression and its conversion to text, and this program the decoding of
 // the text (about half of it the document's schema, `$s`). A projection that keeps a few typed fields (a page of
 // memberships: the group and user ids) reads their columns instead: PostgreSQL outputs a few short values, which are
-// decoded with the types the validator fixes; an index holding all of them answers the query alone (an index-only
-// scan). Fields without a column, or whose type the validator leaves open (numbers: int, long or double), are read
-// from the document with their schema element. With more than one field, the document's key order ($s.$k) comes
-// along too, so that the fields come back in their stored order, as MongoDB returns them.
+// decoded with the types the validator fixes; a single field that an index holds is answered from the index alone
+// (an index-only scan). Fields without a column, or whose type the validator leaves open (numbers: int, long or
+// double), are read from the document with their schema element. With more than one field, the document's key
+// order ($s.$k) comes along too, so that the fields come back in their stored order, as MongoDB returns them. The
+// rows go through FerretDB's query iterator, which decodes them with projectedRows.
 
 package postgresql
 
@@ -15,14 +16,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/FerretDB/FerretDB/internal/backends/postgresql/metadata"
 	"github.com/FerretDB/FerretDB/internal/handler/sjson"
 	"github.com/FerretDB/FerretDB/internal/types"
-	"github.com/FerretDB/FerretDB/internal/util/iterator"
 	"github.com/FerretDB/FerretDB/internal/util/lazyerrors"
 )
 
@@ -72,86 +71,54 @@ func (b *sqlBuilder) projection(fields []string) (string, *projection) {
 	return strings.Join(cols, ", "), p
 }
 
-// projectedIterator decodes the rows of a projected query into documents.
-type projectedIterator struct {
-	ctx  context.Context
-	rows pgx.Rows
-	p    *projection
-	m    sync.Mutex
+// newProjectedIterator returns an iterator over the rows of a projected query (FerretDB's query iterator, with this
+// projection's decoding of a row).
+func newProjectedIterator(ctx context.Context, rows pgx.Rows, p *projection) types.DocumentsIterator {
+	iter := newQueryIterator(ctx, rows, false)
+	iter.(*queryIterator).decode = (&projectedRows{p: p}).decode
 
+	return iter
+}
+
+// projectedRows decodes the rows of a projected query into documents.
+type projectedRows struct {
+	p      *projection
 	raw    [][]byte // the current row's columns (NULL: nil)
 	dest   []any    // pointers to raw, for Scan
 	values []any    // the decoded value of each field (nil: missing)
 }
 
-// Next implements iterator.Interface.
-func (iter *projectedIterator) Next() (struct{}, *types.Document, error) {
-	iter.m.Lock()
-	defer iter.m.Unlock()
-
-	var unused struct{}
-
-	if iter.rows == nil {
-		return unused, nil, iterator.ErrIteratorDone
-	}
-
-	if err := context.Cause(iter.ctx); err != nil {
-		iter.close()
-		return unused, nil, lazyerrors.Error(err)
-	}
-
-	if !iter.rows.Next() {
-		err := iter.rows.Err()
-
-		iter.close()
-
-		if err == nil {
-			err = iterator.ErrIteratorDone
-		}
-
-		return unused, nil, lazyerrors.Error(err)
-	}
-
-	doc, err := iter.decode()
-	if err != nil {
-		iter.close()
-		return unused, nil, lazyerrors.Error(err)
-	}
-
-	return unused, doc, nil
-}
-
 // decode builds the document of the current row.
-func (iter *projectedIterator) decode() (*types.Document, error) {
-	if iter.dest == nil {
-		iter.raw = make([][]byte, len(iter.rows.FieldDescriptions()))
-		iter.dest = make([]any, len(iter.raw))
+func (r *projectedRows) decode(rows pgx.Rows) (*types.Document, error) {
+	if r.dest == nil {
+		r.raw = make([][]byte, len(rows.FieldDescriptions()))
+		r.dest = make([]any, len(r.raw))
 
-		for i := range iter.raw {
-			iter.dest[i] = &iter.raw[i]
+		for i := range r.raw {
+			r.dest[i] = &r.raw[i]
 		}
 
-		iter.values = make([]any, len(iter.p.fields))
+		r.values = make([]any, len(r.p.fields))
 	}
 
-	if err := iter.rows.Scan(iter.dest...); err != nil {
+	if err := rows.Scan(r.dest...); err != nil {
 		return nil, lazyerrors.Error(err)
 	}
 
 	present := 0
 	col := 0
 
-	for i, f := range iter.p.fields {
-		value := iter.raw[col]
+	for i, f := range r.p.fields {
+		value := r.raw[col]
 		col++
 
 		schema := f.schema
 		if schema == nil {
-			schema = iter.raw[col]
+			schema = r.raw[col]
 			col++
 		}
 
-		iter.values[i] = nil
+		r.values[i] = nil
 
 		if value == nil { // missing
 			continue
@@ -166,15 +133,15 @@ func (iter *projectedIterator) decode() (*types.Document, error) {
 			return nil, lazyerrors.Error(err)
 		}
 
-		iter.values[i] = v
+		r.values[i] = v
 		present++
 	}
 
 	doc := types.MakeDocument(present)
 
-	if !iter.p.ordered {
-		for i, f := range iter.p.fields {
-			if v := iter.values[i]; v != nil {
+	if !r.p.ordered {
+		for i, f := range r.p.fields {
+			if v := r.values[i]; v != nil {
 				doc.Set(f.name, v)
 			}
 		}
@@ -182,14 +149,14 @@ func (iter *projectedIterator) decode() (*types.Document, error) {
 		return doc, nil
 	}
 
-	keys, err := sjson.UnmarshalKeys(iter.raw[col])
+	keys, err := sjson.UnmarshalKeys(r.raw[col])
 	if err != nil {
 		return nil, lazyerrors.Error(err)
 	}
 
 	for _, k := range keys {
-		for i, f := range iter.p.fields {
-			if v := iter.values[i]; v != nil && f.name == k {
+		for i, f := range r.p.fields {
+			if v := r.values[i]; v != nil && f.name == k {
 				doc.Set(k, v)
 				break
 			}
@@ -202,21 +169,3 @@ func (iter *projectedIterator) decode() (*types.Document, error) {
 
 	return doc, nil
 }
-
-// Close implements iterator.Interface.
-func (iter *projectedIterator) Close() {
-	iter.m.Lock()
-	defer iter.m.Unlock()
-
-	iter.close()
-}
-
-func (iter *projectedIterator) close() {
-	if iter.rows != nil {
-		iter.rows.Close()
-		iter.rows = nil
-	}
-}
-
-// check interfaces
-var _ types.DocumentsIterator = (*projectedIterator)(nil)
