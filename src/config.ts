@@ -121,6 +121,18 @@ const schema = z.object({
     .min(0, 'a number of seconds (0 turns the sweep off)')
     .max(86_400, 'at most 86400 (a day)')
     .default(300),
+  /**
+   * How long, in milliseconds, a group read to be shown (GraphQL's groups of a user) may be served from this
+   * instance's memory instead of the database. Changes made through this instance are seen at once; changes made
+   * by another instance sharing the database (or by the CLI) within this time. Memberships and access decisions are
+   * always read from the database. 0: groups are always read.
+   */
+  GROUP_READ_CACHE_MS: z.coerce
+    .number({ error: 'a number of milliseconds (0 turns the cache off)' })
+    .int('a whole number of milliseconds (0 turns the cache off)')
+    .min(0, 'a number of milliseconds (0 turns the cache off)')
+    .max(60_000, 'at most 60000 (a minute)')
+    .default(1000),
   /** Memberships the sweep checks per run, in turn through all of them (the full scan's batch). */
   MAINTENANCE_MEMBERSHIP_SCAN_BATCH: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
   /** How long a deletion is remembered (and replayed by the sweep after a restart), in hours. */

@@ -1,6 +1,7 @@
 import { configError, type Config } from './config.js';
 import { openDatabase } from './database.js';
 import { checkMongoHosts, hostsOf } from './db/reachable.js';
+import { setGroupReadCacheAge } from './db/groups.js';
 
 /**
  * `openDatabase` with errors that name MONGODB_URI: when none of the connection string's hosts accepts a connection
@@ -13,6 +14,7 @@ export async function openConfiguredDatabase(
   onProgress: (message: string) => void,
   opts: Parameters<typeof openDatabase>[2] = {},
 ): ReturnType<typeof openDatabase> {
+  setGroupReadCacheAge(config.GROUP_READ_CACHE_MS);
   const uri = config.MONGODB_URI;
   if (uri) {
     const check = await checkMongoHosts(uri);

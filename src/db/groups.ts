@@ -4,6 +4,7 @@ import { guarded } from './errors.js';
 import { escapeRegex, toMongoFilter, type FieldTable } from './filter.js';
 import { GroupModel, type GroupDoc } from './models/index.js';
 import { budget, clean, oneBatch, type ListOptions, type MembershipLookup } from './reads.js';
+import { RecentReads } from './recent-reads.js';
 
 type Q = Record<string, unknown>;
 
@@ -51,8 +52,48 @@ function toGroup(tenantId: string, d: StoredGroup): Group {
   });
 }
 
+/**
+ * Groups this process read recently, for `findRecentByIds` (every tenant's: keys hold the tenant). A page of 100
+ * users with their groups shows ~500 groups of a tenant that has few of them, and the next page mostly the same:
+ * without it they were read again for every page, half of the page's database work.
+ */
+let recent = new RecentReads<Group>(1000, 50_000);
+
+/**
+ * How long a group read by `findRecentByIds` may be served from memory (GROUP_READ_CACHE_MS, set at start;
+ * 0: always read).
+ */
+export function setGroupReadCacheAge(maxAgeMs: number): void {
+  recent = new RecentReads<Group>(maxAgeMs, 50_000);
+}
+
+/** Forgets the groups read recently (the database's contents were replaced). */
+export function forgetRecentGroups(): void {
+  recent.clear();
+}
+
 /** Groups of one tenant. `memberships` resolves `hasMember` filters. */
 export function createGroupQueries(tenantId: string, memberships: MembershipLookup) {
+  const key = (id: string) => `${tenantId}\u0000${id}`;
+  /** After a write of a group (whatever its outcome): the next reads here see the database's. */
+  const changed = async <T>(id: string, write: () => Promise<T>): Promise<T> => {
+    try {
+      return await write();
+    } finally {
+      recent.changed(key(id));
+    }
+  };
+  /** The groups whose `field` is one of `values`. */
+  const findIn = async (field: '_id' | 'externalId', values: readonly string[]): Promise<Group[]> => {
+    if (values.length === 0) return [];
+    const docs = await GroupModel.find({ tenantId, [field]: { $in: [...values] } })
+      .batchSize(oneBatch(values.length))
+      .maxTimeMS(budget)
+      .select(stored)
+      .lean<StoredGroup[]>();
+    return docs.map((d) => toGroup(tenantId, d));
+  };
+  const findByIds = (ids: readonly string[]) => findIn('_id', ids);
   const query = async (filter: GroupFilter | undefined, search?: string): Promise<Q> => {
     const and: Q[] = [];
     if (search) and.push({ displayNameLower: { $regex: escapeRegex(search.toLowerCase()) } });
@@ -81,43 +122,52 @@ export function createGroupQueries(tenantId: string, memberships: MembershipLook
         const d = await GroupModel.findOne({ tenantId, _id: id }).select(stored).lean<StoredGroup>();
         return d ? toGroup(tenantId, d) : undefined;
       },
-      async findByIds(ids: readonly string[]): Promise<Group[]> {
-        if (ids.length === 0) return [];
-        const docs = await GroupModel.find({ tenantId, _id: { $in: [...ids] } })
-          .batchSize(oneBatch(ids.length))
-          .maxTimeMS(budget)
-          .select(stored)
-          .lean<StoredGroup[]>();
-        return docs.map((d) => toGroup(tenantId, d));
+      findByIds,
+      /**
+       * Groups by id to show them (GraphQL's groups of a user): from this process's recent reads where it has them
+       * (recent-reads.ts: a change made through this process is seen at once, one made elsewhere within
+       * GROUP_READ_CACHE_MS), the others from the database. Access decisions and writes use `findByIds`. The
+       * groups returned are frozen (shared with other readers).
+       */
+      async findRecentByIds(ids: readonly string[]): Promise<Group[]> {
+        if (!recent.enabled) return findByIds(ids);
+        const found: Group[] = [];
+        const missing: string[] = [];
+        for (const id of ids) {
+          const g = recent.get(key(id));
+          if (g) found.push(g);
+          else missing.push(id);
+        }
+        if (missing.length === 0) return found;
+        const cache = recent;
+        const read = cache.begin();
+        for (const g of await findByIds(missing)) found.push(cache.keep(read, key(g.id), g));
+        return found;
       },
-      async findByExternalIds(externalIds: readonly string[]): Promise<Group[]> {
-        if (externalIds.length === 0) return [];
-        const docs = await GroupModel.find({ tenantId, externalId: { $in: [...externalIds] } })
-          .batchSize(oneBatch(externalIds.length))
-          .maxTimeMS(budget)
-          .select(stored)
-          .lean<StoredGroup[]>();
-        return docs.map((d) => toGroup(tenantId, d));
-      },
+      findByExternalIds: (externalIds: readonly string[]) => findIn('externalId', externalIds),
       /** Replaces the stored group if its version is still `expectedVersion` (optimistic concurrency). */
       async replace(group: Group, expectedVersion: number): Promise<Group | undefined> {
         const doc = toDoc(tenantId, group);
-        const res = await GroupModel.replaceOne({ _id: doc._id, tenantId, version: expectedVersion }, doc, {
-          runValidators: true,
-        });
+        const res = await changed(group.id, () =>
+          GroupModel.replaceOne({ _id: doc._id, tenantId, version: expectedVersion }, doc, {
+            runValidators: true,
+          }),
+        );
         return res.matchedCount === 1 ? group : undefined;
       },
       /** Marks a group changed (membership edits) and returns it; undefined when it does not exist. */
       async touch(id: string, at: Date): Promise<Group | undefined> {
-        const d = await GroupModel.findOneAndUpdate(
-          { tenantId, _id: id },
-          { $set: { updatedAt: at }, $inc: { version: 1 } },
-          { returnDocument: 'after', lean: true, runValidators: true },
+        const d = await changed(id, () =>
+          GroupModel.findOneAndUpdate(
+            { tenantId, _id: id },
+            { $set: { updatedAt: at }, $inc: { version: 1 } },
+            { returnDocument: 'after', lean: true, runValidators: true },
+          ),
         );
         return d ? toGroup(tenantId, d as GroupDoc) : undefined;
       },
       async delete(id: string): Promise<boolean> {
-        return (await GroupModel.deleteOne({ tenantId, _id: id })).deletedCount === 1;
+        return (await changed(id, () => GroupModel.deleteOne({ tenantId, _id: id }))).deletedCount === 1;
       },
       /** A page of groups: by id (SCIM) or by lower-case displayName (GraphQL; keyset after a unique name). */
       async list(filter: GroupFilter | undefined, opts: ListOptions): Promise<Group[]> {

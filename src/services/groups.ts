@@ -124,8 +124,13 @@ export async function readGroup(ctx: ServiceContext, id: string): Promise<Group>
   return group;
 }
 
+/**
+ * Groups by id to show them (GraphQL's groups of a user, by the request's DataLoader): this process's recent reads
+ * answer for the groups they hold (db/groups.ts findRecentByIds), so pages of users do not read the same groups
+ * again and again. Not for access decisions (access-decision.ts reads the groups themselves).
+ */
 export async function getGroupsByIds(ctx: ServiceContext, ids: readonly string[]): Promise<Group[]> {
-  return ctx.db.groups.findByIds(ids);
+  return ctx.db.groups.findRecentByIds(ids);
 }
 
 /** Groups whose externalId is one of these Entra group object IDs — those the reader may see (read-policy.ts). */
