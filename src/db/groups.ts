@@ -130,19 +130,11 @@ export function createGroupQueries(tenantId: string, memberships: MembershipLook
        * groups returned are frozen (shared with other readers).
        */
       async findRecentByIds(ids: readonly string[]): Promise<Group[]> {
-        if (!recent.enabled) return findByIds(ids);
-        const found: Group[] = [];
-        const missing: string[] = [];
-        for (const id of ids) {
-          const g = recent.get(key(id));
-          if (g) found.push(g);
-          else missing.push(id);
-        }
-        if (missing.length === 0) return found;
-        const cache = recent;
-        const read = cache.begin();
-        for (const g of await findByIds(missing)) found.push(cache.keep(read, key(g.id), g));
-        return found;
+        const idOf = new Map(ids.map((id) => [key(id), id]));
+        return recent.getMany([...idOf.keys()], async (keys) => {
+          const groups = await findByIds(keys.map((k) => idOf.get(k)!));
+          return new Map(groups.map((g) => [key(g.id), g]));
+        });
       },
       findByExternalIds: (externalIds: readonly string[]) => findIn('externalId', externalIds),
       /** Replaces the stored group if its version is still `expectedVersion` (optimistic concurrency). */

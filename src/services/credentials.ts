@@ -7,6 +7,7 @@ import {
   UnauthenticatedError,
 } from '../domain/errors.js';
 import type { Credential, CredentialKind, Tenant } from '../domain/types.js';
+import { RecentReads } from '../db/recent-reads.js';
 import { tenantStorage, credentialLookup } from '../db/storage.js';
 import { recordAudit } from './audit.js';
 import { assertMayRead } from './read-policy.js';
@@ -192,14 +193,15 @@ export interface VerifiedCredential {
 
 /**
  * A short-lived cache of verified tokens (by hash), so that a SCIM request does not spend two database round trips
- * on authentication. Changes made through this process invalidate it at once; other instances see a rotation,
- * expiry or switch-off within `cacheTtlMs`.
+ * on authentication (db/recent-reads.ts: requests that come while a token is being verified wait for that
+ * verification). Changes made through this process invalidate it at once, a verification running then included;
+ * other instances see a rotation, expiry or switch-off within `cacheTtlMs`.
  */
 const cacheTtlMs = 5_000;
-const cache = new Map<string, { at: number; value: VerifiedCredential }>();
+const verifiedTokens = new RecentReads<VerifiedCredential>(cacheTtlMs, 10_000);
 
 export function invalidateCredentialCache(): void {
-  cache.clear();
+  verifiedTokens.clear();
 }
 
 /** Resolves a presented token to its tenant; throws UnauthenticatedError for anything but a live token. */
@@ -208,24 +210,20 @@ export async function verifyToken(token: string, kind: CredentialKind): Promise<
     throw new UnauthenticatedError('invalid token');
   }
   const hash = hashToken(token);
-  const now = Date.now();
-  let hit = cache.get(hash);
-  if (!hit || now - hit.at > cacheTtlMs) {
+  const [hit] = await verifiedTokens.getMany([hash], async () => {
     const stored = await credentialLookup.findByHash(hash);
     const tenant = stored ? await tenantStorage.findById(stored.tenantId) : undefined;
-    if (!stored || !tenant || !constantTimeEqualHex(stored.hash, hash)) {
-      cache.delete(hash);
-      throw new UnauthenticatedError('invalid token');
-    }
-    hit = { at: now, value: { tenant, credential: stripHash(stored) } };
-    if (cache.size > 10_000) cache.clear();
-    cache.set(hash, hit);
-  }
-  const { credential } = hit.value;
+    return stored && tenant && constantTimeEqualHex(stored.hash, hash)
+      ? new Map([[hash, { tenant, credential: stripHash(stored) }]])
+      : new Map<string, VerifiedCredential>();
+  });
+  if (!hit) throw new UnauthenticatedError('invalid token');
+  const now = Date.now();
+  const { credential } = hit;
   if (credential.kind !== kind || (credential.expiresAt && credential.expiresAt.getTime() <= now)) {
     throw new UnauthenticatedError('invalid token');
   }
-  return hit.value;
+  return hit;
 }
 
 function constantTimeEqualHex(a: string, b: string): boolean {

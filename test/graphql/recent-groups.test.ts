@@ -42,11 +42,13 @@ describe('GraphQL: the groups of users, read again and changed', () => {
 
   it('reads the groups of a page once, then from memory: one database command less', async () => {
     const s = await setUp();
-    const first = commandCounter();
+    // the audit log's batched writes (of the set-up) may land meanwhile: only the request's reads count
+    const reads = () => commandCounter({ excludeCollections: ['auditevents', 'provisioninglogs'] });
+    const first = reads();
     await s.groupsOf(); // the token is verified (and cached); the groups are read (and kept)
     first.stop();
     expect(first.log()).to.include('find groups');
-    const again = commandCounter();
+    const again = reads();
     const data = await s.groupsOf();
     again.stop();
     expect(data.anna.map((g: Data) => g.displayName)).to.deep.equal(['Sales']);
