@@ -3,7 +3,6 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { BSON, type Db, type Document } from 'mongodb';
 import mongoose from 'mongoose';
-import { forgetRecentGroups } from './groups.js';
 import { allModels } from './models/index.js';
 
 /**
@@ -81,7 +80,6 @@ export async function nonEmptyCollections(): Promise<string[]> {
 export async function clearCollections(): Promise<void> {
   const db = database();
   for (const name of declaredCollections()) await db.collection(name).deleteMany({});
-  forgetRecentGroups();
 }
 
 /**
@@ -97,7 +95,6 @@ export async function readBackup(input: Readable): Promise<Record<string, number
     const docs = pending.get(name);
     if (!docs?.length) return;
     await db.collection(name).insertMany(docs, { ordered: true });
-    forgetRecentGroups();
     counts[name] = (counts[name] ?? 0) + docs.length;
     pending.set(name, []);
   };

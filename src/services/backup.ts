@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { InvalidInputError, PreconditionFailedError } from '../domain/errors.js';
 import { BackupError, clearCollections, nonEmptyCollections, readBackup, writeBackup } from '../db/backup.js';
+import { forgetRecentGroups } from '../db/groups.js';
 import { invalidateCredentialCache } from './credentials.js';
 
 /**
@@ -33,6 +34,8 @@ export async function restoreDirectory(
     if (err instanceof BackupError) throw new InvalidInputError(err.message, 'backup');
     throw err;
   } finally {
+    // what this process keeps of the data it replaced: verified tokens, groups read recently
     invalidateCredentialCache();
+    forgetRecentGroups();
   }
 }
