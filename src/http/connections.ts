@@ -30,7 +30,10 @@ export function createHttpServer(app: http.RequestListener, config: Config): htt
   const busy = new WeakMap<Socket, number>();
   const answering = new Set<http.ServerResponse>();
   answeringBy.set(server, answering);
-  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+  // Before the app's listener: an app that answers at once (e.g. /healthz) has sent its headers when later listeners
+  // run, and setting `Connection: close` then throws — which crashed the process for a request whose head completed
+  // while stopping (one pipelined behind a request in flight).
+  server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     const socket = req.socket;
     busy.set(socket, (busy.get(socket) ?? 0) + 1);
     answering.add(res);

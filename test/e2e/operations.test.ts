@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { cli, freshDatabaseUri, runService, startService } from '../helpers/service-process.js';
 
@@ -18,7 +18,11 @@ function freePort(): Promise<number> {
   );
 }
 
-/** Sends the head of a POST and part of its body, leaving the request in flight until `finish` is called. */
+/**
+ * Sends the head of a POST with `Expect: 100-continue`, leaving the request in flight until `finish` is called.
+ * `begun` resolves at the 100 Continue, which Node sends just before handing the request to the app: from then on the
+ * service is answering it (no sleep guessing when the service has read the head).
+ */
 function requestInFlight(url: string, token: string, body: string) {
   const target = new URL('/graphql', url);
   const req = http.request(target, {
@@ -28,8 +32,10 @@ function requestInFlight(url: string, token: string, body: string) {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(body),
       authorization: `Bearer ${token}`,
+      expect: '100-continue',
     },
   });
+  const begun = new Promise<void>((resolve) => req.once('continue', resolve));
   const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
     req.once('response', (res) => {
       let text = '';
@@ -39,9 +45,26 @@ function requestInFlight(url: string, token: string, body: string) {
     });
     req.once('error', reject);
   });
-  const half = Math.floor(body.length / 2);
-  req.write(body.slice(0, half));
-  return { response, finish: () => req.end(body.slice(half)) };
+  req.flushHeaders();
+  return { begun, response, finish: () => req.end(body) };
+}
+
+/** Resolves once the service's log contains `text`. */
+async function logged(svc: { log(): string }, text: string): Promise<void> {
+  for (let i = 0; i < 200 && !svc.log().includes(text); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(svc.log()).to.contain(text);
+}
+
+/** A service with a tenant and an admin token, to be stopped by a test. */
+const adminToken = 'shutdown-admin-token-0123456789';
+function serviceToStop(tenant: string, shutdownTimeoutSeconds: number, env: Record<string, string> = {}) {
+  return startService({
+    MONGODB_URI: freshDatabaseUri(tenant),
+    DIRECTORY_BOOTSTRAP_TENANT: tenant,
+    DIRECTORY_BOOTSTRAP_ADMIN_TOKEN: adminToken,
+    SHUTDOWN_TIMEOUT_SECONDS: String(shutdownTimeoutSeconds),
+    ...env,
+  });
 }
 
 async function refusesConnections(url: string): Promise<boolean> {
@@ -72,14 +95,7 @@ describe('start-up guidance, start-up errors and graceful shutdown (separate pro
   });
 
   it('prints each tenant’s Tenant URL; on SIGTERM finishes the request in flight, refuses new ones, exits 0', async () => {
-    const adminToken = 'shutdown-admin-token-0123456789';
-    const svc = await startService({
-      MONGODB_URI: freshDatabaseUri('shutdown'),
-      PUBLIC_URL: 'https://directory.example.com',
-      DIRECTORY_BOOTSTRAP_TENANT: 'fabrikam',
-      DIRECTORY_BOOTSTRAP_ADMIN_TOKEN: adminToken,
-      SHUTDOWN_TIMEOUT_SECONDS: '20',
-    });
+    const svc = await serviceToStop('fabrikam', 20, { PUBLIC_URL: 'https://directory.example.com' });
     expect(svc.log()).to.contain(
       'Tenant URL (fabrikam): https://directory.example.com/scim/v2/tenants/fabrikam',
     );
@@ -87,7 +103,7 @@ describe('start-up guidance, start-up errors and graceful shutdown (separate pro
     expect(svc.log()).not.to.contain('PUBLIC_URL=https://');
 
     const inFlight = requestInFlight(svc.url, adminToken, JSON.stringify({ query: '{ tenant { slug } }' }));
-    await new Promise((r) => setTimeout(r, 300));
+    await inFlight.begun;
     svc.child.kill('SIGTERM');
     expect(await refusesConnections(svc.url), 'new connections refused').to.equal(true);
     inFlight.finish();
@@ -98,20 +114,44 @@ describe('start-up guidance, start-up errors and graceful shutdown (separate pro
     expect(svc.log()).to.contain('"msg":"stopped"');
   });
 
+  it('on SIGTERM answers a request in flight whose connection already holds the next one, and exits 0', async () => {
+    // The next request's head completes while the service is stopping: before the fix, marking its answer
+    // `Connection: close` after /healthz had answered it threw ERR_HTTP_HEADERS_SENT and the process died.
+    const svc = await serviceToStop('pipelined', 20);
+    const { hostname, port } = new URL(svc.url);
+    const socket = net.connect(Number(port), hostname);
+    let received = '';
+    socket.on('data', (d: Buffer) => (received += d.toString()));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const body = JSON.stringify({ query: '{ tenant { slug } }' });
+    socket.write(
+      `POST /graphql HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nAuthorization: Bearer ${adminToken}\r\n` +
+        `Expect: 100-continue\r\n\r\n`,
+    );
+    for (let i = 0; i < 200 && !received.includes('100 Continue'); i++)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(received).to.contain('HTTP/1.1 100 Continue');
+    svc.child.kill('SIGTERM');
+    await logged(svc, 'shutting down');
+    socket.write(`${body}GET /healthz HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
+    await closed;
+    const answer = received.slice(received.indexOf('\r\n\r\n') + 4);
+    expect(answer).to.match(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(answer).to.match(/\r\nConnection: close\r\n/i);
+    expect(answer).to.contain('{"data":{"tenant":{"slug":"pipelined"}}}');
+    expect(await svc.exited, svc.log()).to.equal(0);
+    expect(svc.log()).to.contain('"msg":"stopped"');
+  });
+
   it('waits at most SHUTDOWN_TIMEOUT_SECONDS for a request that does not finish', async () => {
-    const adminToken = 'shutdown-admin-token-0123456789';
-    const svc = await startService({
-      MONGODB_URI: freshDatabaseUri('stuck'),
-      DIRECTORY_BOOTSTRAP_TENANT: 'stuck',
-      DIRECTORY_BOOTSTRAP_ADMIN_TOKEN: adminToken,
-      SHUTDOWN_TIMEOUT_SECONDS: '1',
-    });
+    const svc = await serviceToStop('stuck', 1);
     const stuck = requestInFlight(svc.url, adminToken, JSON.stringify({ query: '{ tenant { slug } }' }));
     const cutOff = stuck.response.then(
       () => 'answered',
       () => 'cut off',
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await stuck.begun;
     const signalled = Date.now();
     svc.child.kill('SIGTERM');
     expect(await svc.exited).to.equal(0);
