@@ -9,6 +9,7 @@ import {
 } from '../domain/errors.js';
 import type { UserFilter } from '../domain/filter.js';
 import {
+  userAttributes,
   userTextFields,
   type Address,
   type Email,
@@ -42,17 +43,8 @@ export interface UserInput extends Partial<Record<UserTextField, string | undefi
 
 export type UserChanges = Partial<UserInput>;
 
-/** Attributes Entra writes: on provisioned users only the SCIM channel may change them. */
-export const entraOwnedUserFields = [
-  'userName',
-  'active',
-  ...userTextFields,
-  'emails',
-  'phoneNumbers',
-  'addresses',
-  'externalId',
-  'managerId',
-] as const;
+/** Attributes Entra writes (all of them): on provisioned users only the SCIM channel may change them. */
+export const entraOwnedUserFields = userAttributes;
 
 /** Short codes and identifiers: at most this many characters (names and addresses take limits.longText). */
 const shortTextFields: ReadonlySet<string> = new Set([
