@@ -33,6 +33,24 @@ export function encodeCursor(parts: readonly string[]): string {
   return Buffer.from(JSON.stringify(parts), 'utf8').toString('base64url');
 }
 
+/**
+ * An edge at keyset position `position`. Its cursor is encoded when read: most queries ask for nodes only (a page
+ * of 100 users with their groups has 600 edges and needs no cursor but pageInfo's).
+ */
+export function edge<T, X extends object = object>(
+  node: T,
+  position: readonly string[],
+  extra?: X,
+): Edge<T> & X {
+  return {
+    ...(extra as X),
+    node,
+    get cursor() {
+      return encodeCursor(position);
+    },
+  };
+}
+
 /** Decodes a cursor made by encodeCursor with `arity` parts; anything else is a client error. */
 export function decodeCursor(
   cursor: string | null | undefined,

@@ -17,7 +17,15 @@ import type {
   UserConnectionParent,
   WorkspaceConnectionParent,
 } from '../models.js';
-import { connection, decodeCursor, encodeCursor, idAfter, keysetAfter, pageSize } from '../pagination.js';
+import {
+  connection,
+  decodeCursor,
+  edge,
+  encodeCursor,
+  idAfter,
+  keysetAfter,
+  pageSize,
+} from '../pagination.js';
 
 /** The connection fields: decode the cursor, call one service function, present the page. */
 interface PageArgs {
@@ -38,7 +46,7 @@ export async function users(
   return connection(
     rows,
     size,
-    (u: User) => ({ cursor: encodeCursor([userSortKey(u), u.id]), node: u }),
+    (u: User) => edge(u, [userSortKey(u), u.id]),
     () => countUsers(c.service, filter, search),
   );
 }
@@ -56,7 +64,7 @@ export async function groups(
   return connection(
     rows,
     size,
-    (g: Group) => ({ cursor: encodeCursor([groupSortKey(g), g.id]), node: g }),
+    (g: Group) => edge(g, [groupSortKey(g), g.id]),
     () => countGroups(c.service, filter, search),
   );
 }
@@ -65,7 +73,7 @@ export async function workspaces(c: GraphqlContext, args: PageArgs): Promise<Wor
   const size = pageSize(args.first);
   const after = keysetAfter(args.after);
   const rows = size === 0 ? [] : await listWorkspaces(c.service, { after, limit: size + 1 });
-  return connection(rows, size, (w) => ({ cursor: encodeCursor([workspaceSortKey(w), w.id]), node: w }));
+  return connection(rows, size, (w) => edge(w, [workspaceSortKey(w), w.id]));
 }
 
 /**
@@ -90,7 +98,7 @@ export async function groupsOfUser(
   const found = await c.loaders.group.loadMany(page.map((m) => m.groupId));
   const edges = page.flatMap((m, i) => {
     const g = found[i];
-    return g && !(g instanceof Error) ? [{ cursor: encodeCursor([m.groupId]), node: g }] : [];
+    return g && !(g instanceof Error) ? [edge(g, [m.groupId])] : [];
   });
   return {
     edges,
@@ -124,7 +132,7 @@ export async function directReports(
   return connection(
     rows,
     size,
-    (u: User) => ({ cursor: encodeCursor([userSortKey(u), u.id]), node: u }),
+    (u: User) => edge(u, [userSortKey(u), u.id]),
     () => countDirectReports(c.service, user.id),
   );
 }
@@ -143,9 +151,7 @@ export async function membersOfGroup(
   const found = await c.loaders.user.loadMany(page.map((m) => m.userId));
   const edges = page.flatMap((m, i) => {
     const u = found[i];
-    return u && !(u instanceof Error)
-      ? [{ cursor: encodeCursor([m.userId]), node: u, addedAt: m.createdAt }]
-      : [];
+    return u && !(u instanceof Error) ? [edge(u, [m.userId], { addedAt: m.createdAt })] : [];
   });
   return {
     edges,
@@ -167,7 +173,7 @@ export async function effectiveMembers(
   const rows =
     size === 0 ? [] : await listEffectiveMembersOf(c.service, workspace, { afterUserId, limit: size + 1 });
   for (const u of rows) c.loaders.user.prime(u.id, u);
-  return connection(rows, size, (u: User) => ({ cursor: encodeCursor([u.id]), node: u }));
+  return connection(rows, size, (u: User) => edge(u, [u.id]));
 }
 
 export async function provisioningLog(
@@ -191,5 +197,5 @@ export async function provisioningLog(
           before,
           limit: size + 1,
         });
-  return connection(rows, size, (e) => ({ cursor: encodeCursor([e.at.toISOString(), e.id]), node: e }));
+  return connection(rows, size, (e) => edge(e, [e.at.toISOString(), e.id]));
 }
