@@ -74,18 +74,6 @@ export const userTextFields = [
 ] as const;
 export type UserTextField = (typeof userTextFields)[number];
 
-/** A user's attributes as their writers (Entra through SCIM, an admin) set them. */
-export const userAttributes = [
-  'userName',
-  'active',
-  ...userTextFields,
-  'emails',
-  'phoneNumbers',
-  'addresses',
-  'externalId',
-  'managerId',
-] as const;
-
 export interface User extends Partial<Record<UserTextField, string | undefined>> {
   id: string;
   tenantId: string;

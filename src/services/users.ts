@@ -9,7 +9,6 @@ import {
 } from '../domain/errors.js';
 import type { UserFilter } from '../domain/filter.js';
 import {
-  userAttributes,
   userTextFields,
   type Address,
   type Email,
@@ -43,8 +42,17 @@ export interface UserInput extends Partial<Record<UserTextField, string | undefi
 
 export type UserChanges = Partial<UserInput>;
 
-/** Attributes Entra writes (all of them): on provisioned users only the SCIM channel may change them. */
-export const entraOwnedUserFields = userAttributes;
+/** Attributes Entra writes: on provisioned users only the SCIM channel may change them. */
+export const entraOwnedUserFields = [
+  'userName',
+  'active',
+  ...userTextFields,
+  'emails',
+  'phoneNumbers',
+  'addresses',
+  'externalId',
+  'managerId',
+] as const;
 
 /** Short codes and identifiers: at most this many characters (names and addresses take limits.longText). */
 const shortTextFields: ReadonlySet<string> = new Set([

@@ -66,7 +66,7 @@ func (r *Registry) CollectionSetValidator(ctx context.Context, dbName, collectio
 
 	wanted := schema.Columns()
 	if sameValidator(c.Schema, schema) && sameColumns(columns, wanted) {
-		return keepRowsInline(ctx, p, table, schema != nil)
+		return nil
 	}
 
 	c.Schema = schema
@@ -98,9 +98,6 @@ func (r *Registry) CollectionSetValidator(ctx context.Context, dbName, collectio
 
 		if schema != nil {
 			changes = append(changes, fmt.Sprintf(`ADD CONSTRAINT %s CHECK (%s)`, constraint, schema.CheckExpression()))
-			changes = append(changes, inlineRows)
-		} else {
-			changes = append(changes, `RESET (toast_tuple_target)`)
 		}
 
 		q := fmt.Sprintf(`ALTER TABLE %s %s`, table, strings.Join(changes, ", "))
@@ -149,43 +146,6 @@ func (r *Registry) CollectionSetValidator(ctx context.Context, dbName, collectio
 	}
 
 	r.colls[dbName][collectionName] = c
-
-	return nil
-}
-
-// inlineRows keeps the rows of a typed collection's table uncompressed up to PostgreSQL's page size (8160 bytes
-// rather than 2 KB). The typed columns copy a document's fields, which takes a directory user's row past 2 KB, and
-// PostgreSQL then compresses the document: every expression over it (a projected field that has no column, its
-// schema element, the key order) decompresses it again, so a projection that keeps a user's own fields cost
-// PostgreSQL more than it saved this program. Uncompressed rows cost disk space (50,000 users: 185 MB instead of
-// 116 MB), not time: PostgreSQL writes them without compressing.
-const inlineRows = `SET (toast_tuple_target = 8160)`
-
-// keepRowsInline sets inlineRows on the table of a typed collection if it does not have it yet (a table made before
-// it existed; the rows already stored stay as they are until rewritten). It takes no lock that blocks reads or writes.
-func keepRowsInline(ctx context.Context, p *pgxpool.Pool, table string, typed bool) error {
-	if !typed {
-		return nil
-	}
-
-	var set bool
-
-	err := p.QueryRow(
-		ctx,
-		`SELECT coalesce('toast_tuple_target=8160' = ANY (reloptions), false) FROM pg_class WHERE oid = $1::regclass`,
-		table,
-	).Scan(&set)
-	if err != nil {
-		return lazyerrors.Error(err)
-	}
-
-	if set {
-		return nil
-	}
-
-	if _, err = p.Exec(ctx, fmt.Sprintf(`ALTER TABLE %s %s`, table, inlineRows)); err != nil {
-		return lazyerrors.Error(err)
-	}
 
 	return nil
 }
