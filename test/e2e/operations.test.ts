@@ -49,10 +49,10 @@ function requestInFlight(url: string, token: string, body: string) {
   return { begun, response, finish: () => req.end(body) };
 }
 
-/** Resolves once the service's log contains `text`. */
-async function logged(svc: { log(): string }, text: string): Promise<void> {
-  for (let i = 0; i < 200 && !svc.log().includes(text); i++) await new Promise((r) => setTimeout(r, 50));
-  expect(svc.log()).to.contain(text);
+/** Resolves once `done()` holds, or after `withinMs` (the caller then asserts what it waited for). */
+async function until(done: () => boolean, withinMs: number): Promise<void> {
+  for (const end = Date.now() + withinMs; !done() && Date.now() < end;)
+    await new Promise((r) => setTimeout(r, 25));
 }
 
 /** A service with a tenant and an admin token, to be stopped by a test. */
@@ -129,11 +129,11 @@ describe('start-up guidance, start-up errors and graceful shutdown (separate pro
         `Content-Length: ${Buffer.byteLength(body)}\r\nAuthorization: Bearer ${adminToken}\r\n` +
         `Expect: 100-continue\r\n\r\n`,
     );
-    for (let i = 0; i < 200 && !received.includes('100 Continue'); i++)
-      await new Promise((r) => setTimeout(r, 25));
+    await until(() => received.includes('100 Continue'), 5_000);
     expect(received).to.contain('HTTP/1.1 100 Continue');
     svc.child.kill('SIGTERM');
-    await logged(svc, 'shutting down');
+    await until(() => svc.log().includes('shutting down'), 10_000);
+    expect(svc.log()).to.contain('shutting down');
     socket.write(`${body}GET /healthz HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
     await closed;
     const answer = received.slice(received.indexOf('\r\n\r\n') + 4);
