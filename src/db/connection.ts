@@ -165,18 +165,19 @@ export function commandCounter(opts: { excludeCollections?: Iterable<string> } =
     const { collection } = target;
     log.push(`${name} ${collection}`);
     for (const filter of queryDocuments(name, command)) {
-      const { sort, limit, skip } = command as {
+      const { sort, limit, skip, projection } = command as {
         sort?: Doc | Map<string, unknown>;
         limit?: number;
         skip?: number;
+        projection?: Doc | Map<string, unknown>;
       };
+      const plain = (d: Doc | Map<string, unknown> | undefined) =>
+        d instanceof Map ? Object.fromEntries(d) : d;
       filters.push({
         command: name,
         collection,
         filter,
-        ...(name === 'find'
-          ? { sort: sort instanceof Map ? Object.fromEntries(sort) : sort, limit, skip }
-          : {}),
+        ...(name === 'find' ? { sort: plain(sort), limit, skip, projection: plain(projection) } : {}),
       });
     }
   });
@@ -207,6 +208,8 @@ export interface RecordedQuery {
   sort?: Doc | undefined;
   limit?: number | undefined;
   skip?: number | undefined;
+  /** A find's projection (undefined: whole documents). */
+  projection?: Doc | undefined;
 }
 
 function queryDocuments(name: string, command: Doc): Doc[] {

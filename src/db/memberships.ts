@@ -1,4 +1,4 @@
-import type { Membership } from '../domain/types.js';
+import type { Membership, MembershipPair } from '../domain/types.js';
 import { guarded, isDuplicateKey } from './errors.js';
 import { MembershipModel, type MembershipDoc } from './models/index.js';
 import { budget, oneBatch } from './reads.js';
@@ -85,14 +85,17 @@ export function createMembershipQueries(tenantId: string) {
           .select(fields)
           .lean<Membership[]>();
       },
-      /** All memberships of several users in one query (DataLoader batches). */
-      async listByUsers(userIds: readonly string[]): Promise<Membership[]> {
+      /**
+       * Which groups several users are in, in one query (DataLoader batches): the pairs only, not when each was made
+       * (a page of 100 users has ~500 of them; each field less is decoded ~500 times less, in three processes).
+       */
+      async listByUsers(userIds: readonly string[]): Promise<MembershipPair[]> {
         if (userIds.length === 0) return [];
         return MembershipModel.find({ tenantId, userId: { $in: [...userIds] } })
           .batchSize(oneBatch(50_000))
           .maxTimeMS(budget)
-          .select(fields)
-          .lean<Membership[]>();
+          .select({ _id: 0, groupId: 1, userId: 1 })
+          .lean<MembershipPair[]>();
       },
       /** Distinct user ids that belong to any of these groups, ascending, after `afterUserId`. */
       async distinctUserIdsOfGroups(

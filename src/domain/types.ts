@@ -98,6 +98,12 @@ export interface User extends Partial<Record<UserTextField, string | undefined>>
   version: number;
 }
 
+/**
+ * A user's attributes besides those every read of a user has (id, tenantId, userName). A read for display may ask for
+ * some of them only (storage: `attributes`); the user it returns carries those and no others.
+ */
+export type UserAttribute = Exclude<keyof User, 'id' | 'tenantId' | 'userName'>;
+
 export interface Group {
   id: string;
   tenantId: string;
@@ -115,6 +121,9 @@ export interface Membership {
   userId: string;
   createdAt: Date;
 }
+
+/** Who is in which group, without when. */
+export type MembershipPair = Pick<Membership, 'groupId' | 'userId'>;
 
 /** Who may sign in where: SSO on/off, through which configuration, limited to which Entra group object IDs. */
 export interface AccessRule {

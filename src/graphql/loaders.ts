@@ -1,7 +1,14 @@
 import DataLoader from 'dataloader';
 import { type ServiceContext } from '../services/context.js';
 import { NotFoundError } from '../domain/errors.js';
-import type { AccessPolicies, Group, Membership, SsoConfiguration, Tenant, User } from '../domain/types.js';
+import type {
+  AccessPolicies,
+  Group,
+  MembershipPair,
+  SsoConfiguration,
+  Tenant,
+  User,
+} from '../domain/types.js';
 import { getAccessPolicies } from '../services/access-policies.js';
 import { getGroupsByExternalIds, getGroupsByIds } from '../services/groups.js';
 import { countMembersOfGroups, listMembershipsOfUsers } from '../services/memberships.js';
@@ -31,9 +38,9 @@ export function createLoaders(ctx: ServiceContext) {
       return objectIds.map((id) => byId.get(id.toLowerCase()) ?? null);
     }),
     /** Every membership of a user, sorted by group id (what User.groups pages through). */
-    membershipsOfUser: new DataLoader<string, Membership[]>(async (userIds) => {
+    membershipsOfUser: new DataLoader<string, MembershipPair[]>(async (userIds) => {
       const all = await listMembershipsOfUsers(ctx, userIds);
-      const byUser = new Map<string, Membership[]>(userIds.map((id) => [id, []]));
+      const byUser = new Map<string, MembershipPair[]>(userIds.map((id) => [id, []]));
       for (const m of all) byUser.get(m.userId)?.push(m);
       return userIds.map((id) => byUser.get(id)!.sort((a, b) => compare(a.groupId, b.groupId)));
     }),

@@ -1,5 +1,5 @@
 import { type ServiceContext } from './context.js';
-import type { AccessRule, User, Workspace } from '../domain/types.js';
+import type { AccessRule, User, UserAttribute, Workspace } from '../domain/types.js';
 import {
   decideWithRule,
   type AccessDecision,
@@ -84,9 +84,15 @@ export async function listEffectiveWorkspaceMembers(
 export async function listEffectiveMembersOf(
   ctx: ServiceContext,
   ws: Workspace,
-  opts: { afterUserId?: string | undefined; limit: number },
+  opts: {
+    afterUserId?: string | undefined;
+    limit: number;
+    attributes?: readonly UserAttribute[] | undefined;
+  },
 ): Promise<User[]> {
   const repos = ctx.db;
+  // whether each is active is read here, whatever the caller shows
+  const attributes = opts.attributes && [...new Set<UserAttribute>([...opts.attributes, 'active'])];
   await assertMayReadWorkspace(ctx, ws, () => getAccessPolicies(ctx));
   const { rule } = await workspaceRule(ctx, ws);
   if (!rule.ssoEnabled) return [];
@@ -97,6 +103,7 @@ export async function listEffectiveMembersOf(
         limit: opts.limit,
         sort: 'id',
         after: opts.afterUserId ? { key: opts.afterUserId, id: opts.afterUserId } : undefined,
+        attributes,
       },
     );
   }
@@ -113,7 +120,7 @@ export async function listEffectiveMembersOf(
     });
     if (userIds.length === 0) break;
     after = userIds[userIds.length - 1];
-    const users = await repos.users.findByIds(userIds);
+    const users = await repos.users.findByIds(userIds, attributes);
     const byId = new Map(users.map((u) => [u.id, u]));
     for (const id of userIds) {
       const u = byId.get(id);

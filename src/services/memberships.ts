@@ -1,4 +1,4 @@
-import type { Membership, User } from '../domain/types.js';
+import type { Membership, MembershipPair, User } from '../domain/types.js';
 import type { ServiceContext } from './context.js';
 import { assertMayReadGroup, assertMayReadUser } from './read-policy.js';
 
@@ -35,11 +35,11 @@ export async function listUserGroupMemberships(
   return ctx.db.memberships.listByUser(userId, opts);
 }
 
-/** Every membership of these users, in one query (for DataLoaders). */
+/** Which groups these users are in, in one query (for DataLoaders). */
 export async function listMembershipsOfUsers(
   ctx: ServiceContext,
   userIds: readonly string[],
-): Promise<Membership[]> {
+): Promise<MembershipPair[]> {
   for (const id of userIds) assertMayReadUser(ctx, id, 'groups');
   return ctx.db.memberships.listByUsers(userIds);
 }

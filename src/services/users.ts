@@ -15,6 +15,7 @@ import {
   type Page,
   type PhoneNumber,
   type User,
+  type UserAttribute,
   type UserTextField,
 } from '../domain/types.js';
 import { recordAudit } from './audit.js';
@@ -154,7 +155,10 @@ export async function listUsers(
   });
 }
 
-/** Keyset pages by userName (GraphQL connections); `search` is a substring of any of the user's names. */
+/**
+ * Keyset pages by userName (GraphQL connections); `search` is a substring of any of the user's names. With
+ * `attributes`, the users carry those only (besides id, tenantId and userName): what the reader shows.
+ */
 export async function listUsersAfter(
   ctx: ServiceContext,
   opts: {
@@ -162,6 +166,7 @@ export async function listUsersAfter(
     search?: string | undefined;
     after?: { key: string; id: string } | undefined;
     limit: number;
+    attributes?: readonly UserAttribute[] | undefined;
   },
 ): Promise<User[]> {
   assertMayRead(ctx, 'people');
@@ -170,6 +175,7 @@ export async function listUsersAfter(
     after: opts.after,
     sort: 'name',
     search: searchTerm(opts.search),
+    attributes: opts.attributes,
   });
 }
 

@@ -1,5 +1,6 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { InvalidInputError } from '../../domain/errors.js';
-import type { Group, Membership, User, Workspace } from '../../domain/types.js';
+import type { Group, MembershipPair, User, Workspace } from '../../domain/types.js';
 import { listEffectiveMembersOf } from '../../services/access.js';
 import { countGroups, groupSortKey, listGroupsAfter } from '../../services/groups.js';
 import { listGroupMembers, listUserGroupMemberships } from '../../services/memberships.js';
@@ -10,6 +11,7 @@ import { listWorkspaces, workspaceSortKey } from '../../services/workspaces.js';
 import type { GraphqlContext } from '../context.js';
 import type { GroupFilter, InputMaybe, ProvisioningLogFilter, UserFilter } from '../../generated/graphql.js';
 import { groupFilter, opt, userFilter } from '../inputs.js';
+import { userAttributesShown } from '../selection.js';
 import type {
   GroupConnectionParent,
   GroupMemberConnectionParent,
@@ -33,16 +35,23 @@ interface PageArgs {
   after?: InputMaybe<string>;
 }
 
+/**
+ * A page of users, read with the attributes the query shows (selection.ts); only users read whole are handed to the
+ * request's user loader for other fields to reuse.
+ */
 export async function users(
   c: GraphqlContext,
   args: PageArgs & { filter?: InputMaybe<UserFilter>; search?: InputMaybe<string> },
+  info: GraphQLResolveInfo,
 ): Promise<UserConnectionParent> {
   const size = pageSize(args.first);
   const after = keysetAfter(args.after);
   const filter = userFilter(args.filter);
   const search = args.search ?? undefined;
-  const rows = size === 0 ? [] : await listUsersAfter(c.service, { filter, search, after, limit: size + 1 });
-  for (const u of rows) c.loaders.user.prime(u.id, u);
+  const attributes = userAttributesShown(info);
+  const rows =
+    size === 0 ? [] : await listUsersAfter(c.service, { filter, search, after, limit: size + 1, attributes });
+  if (!attributes) for (const u of rows) c.loaders.user.prime(u.id, u);
   return connection(
     rows,
     size,
@@ -88,7 +97,7 @@ export async function groupsOfUser(
 ): Promise<GroupConnectionParent> {
   const size = pageSize(args.first);
   const afterGroupId = idAfter(args.after);
-  const rows: Membership[] =
+  const rows: MembershipPair[] =
     afterGroupId === undefined
       ? (await c.loaders.membershipsOfUser.load(user.id)).slice(0, size + 1)
       : size === 0
@@ -163,16 +172,21 @@ export async function membersOfGroup(
   };
 }
 
+/** A page of a workspace's effective members, read with the attributes the query shows (as `users`). */
 export async function effectiveMembers(
   c: GraphqlContext,
   workspace: Workspace,
   args: PageArgs,
+  info: GraphQLResolveInfo,
 ): Promise<UserConnectionParent> {
   const size = pageSize(args.first);
   const afterUserId = idAfter(args.after);
+  const attributes = userAttributesShown(info);
   const rows =
-    size === 0 ? [] : await listEffectiveMembersOf(c.service, workspace, { afterUserId, limit: size + 1 });
-  for (const u of rows) c.loaders.user.prime(u.id, u);
+    size === 0
+      ? []
+      : await listEffectiveMembersOf(c.service, workspace, { afterUserId, limit: size + 1, attributes });
+  if (!attributes) for (const u of rows) c.loaders.user.prime(u.id, u);
   return connection(rows, size, (u: User) => edge(u, [u.id]));
 }
 

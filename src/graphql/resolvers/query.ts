@@ -30,7 +30,7 @@ export const Query: QueryResolvers = {
   tenant: (_p, _a, c) => c.loaders.tenant(),
 
   user: (_p, { id }, c) => readUser(c.service, id),
-  users: (_p, args, c) => page.users(c, args),
+  users: (_p, args, c, info) => page.users(c, args, info),
   group: (_p, { id }, c) => readGroup(c.service, id),
   groups: (_p, args, c) => page.groups(c, args),
 

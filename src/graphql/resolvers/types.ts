@@ -63,7 +63,7 @@ const Group: GroupResolvers = {
 const Workspace: WorkspaceResolvers = {
   accessOverride: (w) => w.accessOverride ?? null,
   access: async (w, _a, c) => effectiveWorkspaceRule(w, await c.loaders.policies()),
-  effectiveMembers: (w, args, c) => page.effectiveMembers(c, w, args),
+  effectiveMembers: (w, args, c, info) => page.effectiveMembers(c, w, args, info),
 };
 
 const AccessRule: AccessRuleResolvers = {
