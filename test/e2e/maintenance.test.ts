@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { freshDatabaseUri, startService } from '../helpers/service-process.js';
+import { until } from '../helpers/wait.js';
 
 /**
  * Issue 12, items 2 and 7: the service itself runs the maintenance sweep (services/maintenance.ts) every
@@ -20,8 +21,7 @@ describe('the maintenance sweep in the running service (separate process)', func
         .split('\n')
         .filter((l) => l.includes('"msg":"maintenance sweep"'))
         .map((l) => JSON.parse(l) as { maintenance: Record<string, number> });
-    const deadline = Date.now() + 30_000;
-    while (sweeps().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    await until(() => sweeps().length >= 2, 30_000, 200);
     expect(sweeps().length, svc.log()).to.be.at.least(2);
     expect(sweeps()[0]!.maintenance).to.include.keys('membershipsRemoved', 'logEntriesRemoved', 'durationMs');
     svc.child.kill('SIGTERM');

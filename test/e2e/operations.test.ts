@@ -2,6 +2,7 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { cli, freshDatabaseUri, runService, startService } from '../helpers/service-process.js';
+import { until } from '../helpers/wait.js';
 
 /**
  * What an operator meets at start and stop, each in a process of its own on a database of its own: the next step
@@ -50,11 +51,6 @@ function requestInFlight(url: string, token: string, body: string) {
 }
 
 /** Resolves once `done()` holds, or after `withinMs` (the caller then asserts what it waited for). */
-async function until(done: () => boolean, withinMs: number): Promise<void> {
-  for (const end = Date.now() + withinMs; !done() && Date.now() < end;)
-    await new Promise((r) => setTimeout(r, 25));
-}
-
 /** A service with a tenant and an admin token, to be stopped by a test. */
 const adminToken = 'shutdown-admin-token-0123456789';
 function serviceToStop(tenant: string, shutdownTimeoutSeconds: number, env: Record<string, string> = {}) {

@@ -5,6 +5,7 @@ import { createLogger } from '../../src/log.js';
 import { listen } from '../../src/server.js';
 import { gql, startServer as startGraphqlServer } from '../graphql/helpers.js';
 import { makeTenantWithTokens } from '../helpers/factories.js';
+import { until } from '../helpers/wait.js';
 import { ScimClient, scimTenant, startServer, type TestServer } from '../scim/helpers.js';
 
 /**
@@ -202,10 +203,7 @@ describe('limits in front of authentication, and idle connections (issue 12, ite
       const stopped = service.close();
       await new Promise((r) => setTimeout(r, 200));
       socket.write(body);
-      const waitFor = async (test: () => boolean) => {
-        for (let i = 0; i < 100 && !test(); i++) await new Promise((r) => setTimeout(r, 20));
-      };
-      await waitFor(() => /\r\n\r\n[\s\S]*\}/.test(received));
+      await until(() => /\r\n\r\n[\s\S]*\}/.test(received), 2000);
       expect(received).to.match(/^HTTP\/1\.1 401 /);
       expect(received.toLowerCase()).to.contain('connection: close');
       // A client that does not read the header and sends another request on the socket gets no answer.

@@ -16,6 +16,7 @@ import { logStorage } from '../../src/db/storage.js';
 import { commandCounter } from '../../src/db/connection.js';
 import { pruneBatch } from '../../src/db/logs.js';
 import { ctxFor } from '../helpers/factories.js';
+import { until } from '../helpers/wait.js';
 import { patchOp, scimTenant, startServer, type TestServer } from '../scim/helpers.js';
 
 /**
@@ -178,10 +179,7 @@ describe('maintenance sweep and provisioning log (issue 12, items 2 and 7)', fun
     expect(await ctx.db.memberships.countByGroup(g.id)).to.equal(1);
 
     const m = startMaintenance(defaults, 200, createLogger('debug', sink));
-    const deadline = Date.now() + 300_000;
-    while (lines.filter((l) => l.msg === 'maintenance sweep').length < 2 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(() => lines.filter((l) => l.msg === 'maintenance sweep').length >= 2, 300_000, 100);
     await m.stop();
     const sweeps = lines.filter((l) => l.msg === 'maintenance sweep');
     expect(sweeps.length).to.be.at.least(2);
