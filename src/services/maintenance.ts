@@ -115,10 +115,17 @@ export interface Maintenance {
 }
 
 /**
- * Runs the sweep every `intervalMs` (the first one after a random part of the interval, so that instances started
- * together spread out), one at a time: a sweep still running when the next is due is not doubled. Each sweep is
- * logged with its counts (info when it changed something, debug otherwise); a failed sweep is logged and retried
- * at the next interval.
+ * The first sweep comes within this long of the start: a start may follow a crash, and what the crash interrupted (a
+ * delete whose record is gone and whose memberships are not) is finished as soon as the service is back, like a
+ * database's recovery, not up to an interval later.
+ */
+const firstSweepWithinMs = 10_000;
+
+/**
+ * Runs the sweep every `intervalMs` (the first one within `firstSweepWithinMs` of the start, after a random part of
+ * that time, so that instances started together spread out), one at a time: a sweep still running when the next is
+ * due is not doubled. Each sweep is logged with its counts (info when it changed something, debug otherwise); a
+ * failed sweep is logged and retried at the next interval.
  */
 export function startMaintenance(
   settings: MaintenanceSettings,
@@ -153,7 +160,7 @@ export function startMaintenance(
     }, delayMs);
     timer.unref();
   };
-  schedule(Math.round(intervalMs * (0.1 + 0.9 * Math.random())));
+  schedule(Math.round(Math.min(intervalMs, firstSweepWithinMs) * (0.1 + 0.9 * Math.random())));
 
   return {
     runNow: sweep,

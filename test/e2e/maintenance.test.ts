@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { MongoClient } from 'mongodb';
 import { freshDatabaseUri, startService } from '../helpers/service-process.js';
 import { until } from '../helpers/wait.js';
 
@@ -28,5 +29,63 @@ describe('the maintenance sweep in the running service (separate process)', func
     expect(await svc.exited).to.equal(0);
     expect(svc.log()).to.contain('"msg":"stopped"');
     expect(svc.log()).not.to.contain('maintenance sweep failed');
+  });
+
+  it('finishes a delete that a crash interrupted within seconds of the restart, not a sweep interval later', async () => {
+    const uri = freshDatabaseUri('crash');
+    const env = {
+      MONGODB_URI: uri,
+      DIRECTORY_BOOTSTRAP_TENANT: 'crash',
+      DIRECTORY_BOOTSTRAP_ADMIN_TOKEN: 'crash-admin-token-0123456789abcdef',
+      MAINTENANCE_INTERVAL_SECONDS: '300',
+    };
+    const first = await startService(env);
+    const gql = async (query: string) => {
+      const res = await fetch(`${first.url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${env.DIRECTORY_BOOTSTRAP_ADMIN_TOKEN}`,
+        },
+        body: JSON.stringify({ query }),
+      });
+      return ((await res.json()) as { data: Record<string, { id: string }> }).data;
+    };
+    const { tenant } = await gql('{ tenant { id } }');
+    const { createUser: user } = await gql(
+      'mutation { createUser(input: { userName: "leaver@contoso.com" }) { id } }',
+    );
+    await gql(`mutation { createGroup(input: { displayName: "Team", memberIds: ["${user!.id}"] }) { id } }`);
+
+    // The service dies in the middle of the user's DELETE: the deletion was recorded and the user removed, its
+    // membership not yet (services/deletions.ts does these in that order).
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const client = await MongoClient.connect(uri);
+    try {
+      const db = client.db();
+      await db.collection('deletions').insertOne({
+        _id: `${tenant!.id}:user:${user!.id}` as never,
+        tenantId: tenant!.id,
+        kind: 'user',
+        targetId: user!.id,
+        at: new Date(),
+      });
+      await db.collection('users').deleteOne({ _id: user!.id as never });
+      const memberships = () => db.collection('memberships').countDocuments({ userId: user!.id });
+      expect(await memberships()).to.equal(1);
+
+      // restarted (by its supervisor): the delete is finished within seconds, though sweeps come every 5 minutes
+      const second = await startService(env);
+      try {
+        await until(async () => (await memberships()) === 0, 20_000, 250);
+        expect(await memberships(), second.log()).to.equal(0);
+      } finally {
+        second.child.kill('SIGTERM');
+        expect(await second.exited).to.equal(0);
+      }
+    } finally {
+      await client.close();
+    }
   });
 });
