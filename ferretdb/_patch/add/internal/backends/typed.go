@@ -21,6 +21,12 @@ type TypedQueryParams struct {
 	// Fields, when set, are the only top-level fields the query returns (a projection that keeps them): the
 	// backend may return documents of just these fields (Projected), or whole documents.
 	Fields []string
+
+	// For TypedExplain only. Count: explain the count of the matching documents (TypedCount) instead of the query
+	// (Sort and Fields do not apply). Analyze: run it and report what it did (MongoDB's "executionStats"
+	// verbosity), not only the plan.
+	Count   bool
+	Analyze bool
 }
 
 // TypedQueryResult tells the handler what the backend did.
@@ -61,7 +67,8 @@ type TypedCollection interface {
 	// TypedGroupCount is TypedCount per value of a field. ok is false when it cannot be done exactly.
 	TypedGroupCount(ctx context.Context, params *TypedGroupCountParams) (groups []TypedGroup, ok bool, err error)
 
-	// TypedExplain returns the backend's plan for TypedQuery with the same parameters, or nil when not typed.
+	// TypedExplain returns the backend's plan for TypedQuery (or, with Count, TypedCount) with the same parameters,
+	// or nil when not typed.
 	TypedExplain(ctx context.Context, params *TypedQueryParams) (*TypedExplainResult, error)
 
 	// CompareAndUpdate replaces the stored document equal to old (same _id) with doc; false if it changed since.

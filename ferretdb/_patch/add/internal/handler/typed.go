@@ -269,27 +269,36 @@ func typedAggregate(ctx context.Context, c backends.Collection, stages []any) (t
 	return iterator.Values(iterator.ForSlice(docs)), true, nil
 }
 
-// typedExplain explains a find or count on a typed collection with the backend's plan for the typed query; nil
-// otherwise.
-func typedExplain(ctx context.Context, coll backends.Collection, params *common.ExplainParams, extra *types.Document) (*wire.OpMsg, error) { //nolint:lll // for readability
+// typedExplain explains a find or count on a typed collection with the backend's plan for the typed query (for a
+// count, the count's own); nil otherwise. With verbosity "executionStats" or "allPlansExecution" the backend runs
+// it and the plan carries what happened (PostgreSQL's EXPLAIN ANALYZE: actual rows and times, heap fetches); with
+// none, or "queryPlanner", the plan only (MongoDB's default verbosity runs the query: here it is asked for).
+func typedExplain(ctx context.Context, coll backends.Collection, params *common.ExplainParams, document, extra *types.Document) (*wire.OpMsg, error) { //nolint:lll // for readability
 	tc, ok := backends.AsTyped(coll)
 	if !ok || params.Aggregate {
 		return nil, nil
 	}
 
-	var fields []string
+	verbosity, _ := document.Get("verbosity")
+	count := params.Command.Command() == "count"
 
-	if projection, ok := params.Command.Map()["projection"].(*types.Document); ok {
-		fields, _ = keptFields(projection)
+	qp := &backends.TypedQueryParams{
+		Filter:  params.Filter,
+		Skip:    params.Skip,
+		Limit:   params.Limit,
+		Count:   count,
+		Analyze: verbosity == "executionStats" || verbosity == "allPlansExecution",
 	}
 
-	res, err := tc.TypedExplain(ctx, &backends.TypedQueryParams{
-		Filter: params.Filter,
-		Sort:   params.Sort,
-		Skip:   params.Skip,
-		Limit:  params.Limit,
-		Fields: fields,
-	})
+	if !count {
+		qp.Sort = params.Sort
+
+		if projection, ok := params.Command.Map()["projection"].(*types.Document); ok {
+			qp.Fields, _ = keptFields(projection)
+		}
+	}
+
+	res, err := tc.TypedExplain(ctx, qp)
 	if err != nil || res == nil {
 		return nil, err
 	}

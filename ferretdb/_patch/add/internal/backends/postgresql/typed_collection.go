@@ -184,13 +184,25 @@ func (c *collection) TypedExplain(ctx context.Context, params *backends.TypedQue
 		return nil, err
 	}
 
-	q, args, res, _, err := c.typedSelect(ctx, p, meta, params)
-	if err != nil {
+	var q string
+	var args []any
+	var res *backends.TypedQueryResult
+
+	if params.Count {
+		b, err := c.builder(ctx, p, meta)
+		if err != nil {
+			return nil, lazyerrors.Error(err)
+		}
+
+		var exact bool
+		q, args, exact = c.countSelect(b, meta, params.Filter, params.Skip, params.Limit)
+		res = &backends.TypedQueryResult{FilterExact: exact, SkipLimitApplied: exact}
+	} else if q, args, res, _, err = c.typedSelect(ctx, p, meta, params); err != nil {
 		return nil, lazyerrors.Error(err)
 	}
 
 	var b []byte
-	if err = p.QueryRow(ctx, "EXPLAIN (VERBOSE true, FORMAT JSON) "+q, args...).Scan(&b); err != nil {
+	if err = p.QueryRow(ctx, explainPrefix(params.Analyze)+q, args...).Scan(&b); err != nil {
 		return nil, lazyerrors.Error(err)
 	}
 
@@ -208,22 +220,19 @@ func (c *collection) TypedExplain(ctx context.Context, params *backends.TypedQue
 	}, nil
 }
 
-// TypedCount implements backends.TypedCollection interface.
-func (c *collection) TypedCount(ctx context.Context, filter *types.Document, skip, limit int64) (int64, bool, error) {
-	p, meta, ok, err := c.typedTarget(ctx)
-	if err != nil || !ok {
-		return 0, false, err
+// explainPrefix is the EXPLAIN of a plan, or with analyze of the query run (actual rows, times, heap fetches).
+func explainPrefix(analyze bool) string {
+	if analyze {
+		return "EXPLAIN (ANALYZE true, VERBOSE true, FORMAT JSON) "
 	}
 
-	b, err := c.builder(ctx, p, meta)
-	if err != nil {
-		return 0, false, lazyerrors.Error(err)
-	}
+	return "EXPLAIN (VERBOSE true, FORMAT JSON) "
+}
 
+// countSelect is the SELECT that counts the documents matching filter after skip and limit (limit 0: none); exact
+// is false when the filter cannot be evaluated exactly (the count is then not the backend's).
+func (c *collection) countSelect(b *sqlBuilder, meta *metadata.Collection, filter *types.Document, skip, limit int64) (string, []any, bool) { //nolint:lll // for readability
 	where := b.filter(filter)
-	if !where.exact {
-		return 0, false, nil
-	}
 
 	inner := "SELECT 1 FROM " + c.table(meta)
 	if where.sql != "" {
@@ -239,6 +248,26 @@ func (c *collection) TypedCount(ctx context.Context, filter *types.Document, ski
 	}
 
 	q, args := b.query("SELECT count(*) FROM (" + inner + ") AS counted")
+
+	return q, args, where.exact
+}
+
+// TypedCount implements backends.TypedCollection interface.
+func (c *collection) TypedCount(ctx context.Context, filter *types.Document, skip, limit int64) (int64, bool, error) {
+	p, meta, ok, err := c.typedTarget(ctx)
+	if err != nil || !ok {
+		return 0, false, err
+	}
+
+	b, err := c.builder(ctx, p, meta)
+	if err != nil {
+		return 0, false, lazyerrors.Error(err)
+	}
+
+	q, args, exact := c.countSelect(b, meta, filter, skip, limit)
+	if !exact {
+		return 0, false, nil
+	}
 
 	var n int64
 	if err = p.QueryRow(ctx, q, args...).Scan(&n); err != nil {

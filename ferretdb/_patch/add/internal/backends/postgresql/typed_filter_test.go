@@ -750,3 +750,31 @@ func TestSQLBuilderProjection(t *testing.T) {
 		{name: "u's"},
 	}, p.fields)
 }
+
+func TestCountSelect(t *testing.T) {
+	t.Parallel()
+
+	c := &collection{dbName: "db"}
+	meta := &metadata.Collection{TableName: "t_1"}
+
+	// the count TypedCount runs and TypedExplain (Count) explains: skip and limit inside, arguments numbered
+	b := &sqlBuilder{schema: testSchema(t), stringOrder: true}
+	sql, args, exact := c.countSelect(b, meta, tdoc("r", "x"), 5, 10)
+	assert.True(t, exact)
+	assert.Equal(t, `SELECT count(*) FROM (SELECT 1 FROM "db"."t_1" WHERE `+sqlR+` = $1::jsonb LIMIT $2 OFFSET $3) AS counted`, sql)
+	assert.Equal(t, 3, len(args))
+
+	b = &sqlBuilder{schema: testSchema(t), stringOrder: true}
+	sql, args, exact = c.countSelect(b, meta, tdoc(), 0, 0)
+	assert.True(t, exact)
+	assert.Equal(t, `SELECT count(*) FROM (SELECT 1 FROM "db"."t_1") AS counted`, sql)
+	assert.Empty(t, args)
+
+	// a condition on an untyped field: not the backend's count
+	b = &sqlBuilder{schema: testSchema(t), stringOrder: true}
+	_, _, exact = c.countSelect(b, meta, tdoc("u", tdoc("$regex", tre("a.c", ""))), 0, 0)
+	assert.False(t, exact)
+
+	assert.Equal(t, "EXPLAIN (VERBOSE true, FORMAT JSON) ", explainPrefix(false))
+	assert.Equal(t, "EXPLAIN (ANALYZE true, VERBOSE true, FORMAT JSON) ", explainPrefix(true))
+}
