@@ -171,8 +171,6 @@ export function commandCounter(opts: { excludeCollections?: Iterable<string> } =
         skip?: number;
         projection?: Doc | Map<string, unknown>;
       };
-      const plain = (d: Doc | Map<string, unknown> | undefined) =>
-        d instanceof Map ? Object.fromEntries(d) : d;
       filters.push({
         command: name,
         collection,
@@ -199,6 +197,11 @@ export function commandCounter(opts: { excludeCollections?: Iterable<string> } =
 }
 
 type Doc = Record<string, unknown>;
+
+/** A command's document as a plain object (the driver may hold sort and projection as Maps). */
+function plain(d: Doc | Map<string, unknown> | undefined): Doc | undefined {
+  return d instanceof Map ? Object.fromEntries(d) : d;
+}
 
 /** A query a command carried: its filter, and for finds their sort, limit and skip. */
 export interface RecordedQuery {

@@ -1,6 +1,6 @@
 import { InvalidInputError, TooExpensiveError } from '../domain/errors.js';
 import type { Filter, UserFilter, UserFilterField } from '../domain/filter.js';
-import { userTextFields, type User, type UserAttribute } from '../domain/types.js';
+import { userTextFields, type User, type UserAttribute, type UserTextField } from '../domain/types.js';
 import { matchesEntry } from '../domain/entry-filter.js';
 import { guarded } from './errors.js';
 import {
@@ -107,27 +107,24 @@ function addresses(list: AddressDoc[] | undefined) {
   );
 }
 
-function toUser(d: UserDoc): User {
-  const user = clean({
-    id: d._id,
-    tenantId: d.tenantId,
-    userName: d.userName,
-    active: d.active,
-    emails: entries(d.emails),
-    phoneNumbers: entries(d.phoneNumbers),
-    addresses: addresses(d.addresses),
-    externalId: d.externalId,
-    managerId: d.managerId,
-    entraObjectId: d.entraObjectId,
-    source: d.source,
-    createdAt: d.createdAt,
-    updatedAt: d.updatedAt,
-    version: d.version,
-  }) as User;
-  // assigned, not spread from Object.fromEntries: a fast object, and no array of pairs per user
-  for (const f of userTextFields) if (d[f] !== undefined) user[f] = d[f];
-  return user;
-}
+/** A user's attributes besides its names (userTextFields): a compile error until a new one is listed here. */
+const otherAttributes: Record<Exclude<UserAttribute, UserTextField>, true> = {
+  active: true,
+  emails: true,
+  phoneNumbers: true,
+  addresses: true,
+  externalId: true,
+  managerId: true,
+  entraObjectId: true,
+  source: true,
+  createdAt: true,
+  updatedAt: true,
+  version: true,
+};
+const everyAttribute: readonly UserAttribute[] = [
+  ...(Object.keys(otherAttributes) as (keyof typeof otherAttributes)[]),
+  ...userTextFields,
+];
 
 /**
  * The stored fields that a read of `attributes` asks for (a projection): the user's own fields by the same names,
@@ -142,32 +139,33 @@ function projectionOf(attributes: readonly UserAttribute[] | undefined): Record<
 }
 
 /**
- * A user read with some `attributes` only: those (an array asked for and not stored is empty, as in toUser), with
- * id, tenantId and userName, and no other. Undefined `attributes`: the whole user (toUser).
+ * The user of a stored document, with id, tenantId, userName and `attributes` (every one when not given) and no
+ * other: a read of some attributes (projectionOf) gives a user that carries those only. An array asked for and not
+ * stored is empty; other attributes not stored are left out. Assigned one by one, not spread or copied from an
+ * array of pairs: a fast object, read field by field by GraphQL.
  */
-function toUserView(tenantId: string, d: UserDoc, attributes: readonly UserAttribute[] | undefined): User {
-  if (!attributes) return toUser(d);
-  const view: Record<string, unknown> = { id: d._id, tenantId, userName: d.userName };
+function toUser(tenantId: string, d: UserDoc, attributes: readonly UserAttribute[] = everyAttribute): User {
+  const user: Record<string, unknown> = { id: d._id, tenantId, userName: d.userName };
   for (const a of attributes) {
-    if (a === 'emails' || a === 'phoneNumbers') view[a] = entries(d[a]);
-    else if (a === 'addresses') view[a] = addresses(d.addresses);
-    else if (d[a] !== undefined) view[a] = d[a];
+    if (a === 'emails' || a === 'phoneNumbers') user[a] = entries(d[a]);
+    else if (a === 'addresses') user[a] = addresses(d.addresses);
+    else if (d[a] !== undefined) user[a] = d[a];
   }
-  return view as unknown as User;
+  return user as unknown as User;
 }
 
 const unique = { userNameLower: 'userName', _id: 'id' };
 
 /** Users of one tenant. `memberships` resolves `memberOf` filters. */
 export function createUserQueries(tenantId: string, memberships: MembershipLookup) {
-  /** The users with these ids (in no particular order); with `attributes`, those only (toUserView). */
+  /** The users with these ids (in no particular order); with `attributes`, those only (toUser). */
   const byIds = async (ids: readonly string[], attributes?: readonly UserAttribute[]): Promise<User[]> => {
     if (ids.length === 0) return [];
     const docs = await UserModel.find({ tenantId, _id: { $in: [...ids] } }, projectionOf(attributes))
       .batchSize(oneBatch(ids.length))
       .maxTimeMS(budget)
       .lean<UserDoc[]>();
-    return docs.map((d) => toUserView(tenantId, d, attributes));
+    return docs.map((d) => toUser(tenantId, d, attributes));
   };
 
   /**
@@ -248,11 +246,11 @@ export function createUserQueries(tenantId: string, memberships: MembershipLooku
     {
       async insert(user: Omit<User, 'tenantId'>): Promise<User> {
         const [doc] = await UserModel.insertMany([toDoc(tenantId, user)], { lean: false });
-        return toUser(doc!.toObject() as UserDoc);
+        return toUser(tenantId, doc!.toObject() as UserDoc);
       },
       async findById(id: string): Promise<User | undefined> {
         const d = await UserModel.findOne({ tenantId, _id: id }).lean<UserDoc>();
-        return d ? toUser(d) : undefined;
+        return d ? toUser(tenantId, d) : undefined;
       },
       findByIds: byIds,
       async findByUserName(userName: string): Promise<User | undefined> {
@@ -260,11 +258,11 @@ export function createUserQueries(tenantId: string, memberships: MembershipLooku
           tenantId,
           userNameLower: userName.toLowerCase(),
         }).lean<UserDoc>();
-        return d ? toUser(d) : undefined;
+        return d ? toUser(tenantId, d) : undefined;
       },
       async findByEntraObjectId(oid: string): Promise<User | undefined> {
         const d = await UserModel.findOne({ tenantId, entraObjectId: oid.toLowerCase() }).lean<UserDoc>();
-        return d ? toUser(d) : undefined;
+        return d ? toUser(tenantId, d) : undefined;
       },
       /** Replaces the stored user if its version is still `expectedVersion` (optimistic concurrency). */
       async replace(user: User, expectedVersion: number): Promise<User | undefined> {
@@ -305,7 +303,7 @@ export function createUserQueries(tenantId: string, memberships: MembershipLooku
           .batchSize(oneBatch(cap + 1))
           .maxTimeMS(budget)
           .lean<UserDoc[]>();
-        return docs.length > cap ? undefined : docs.map(toUser);
+        return docs.length > cap ? undefined : docs.map((d) => toUser(tenantId, d));
       },
       /** The ids (of these, without repeats) that are not users of this tenant, in one command. */
       async missingIds(ids: readonly string[]): Promise<string[]> {
@@ -322,7 +320,7 @@ export function createUserQueries(tenantId: string, memberships: MembershipLooku
       /**
        * A page of users: by id (SCIM's offset pages) or by lower-case userName (GraphQL; keyset after a userName,
        * which is unique in the tenant). `search` is a substring of any of the names. With `attributes`, the users
-       * carry those only (toUserView).
+       * carry those only (toUser).
        */
       async list(
         filter: UserFilter | undefined,
@@ -339,7 +337,7 @@ export function createUserQueries(tenantId: string, memberships: MembershipLooku
           .batchSize(oneBatch(opts.limit))
           .maxTimeMS(budget)
           .lean<UserDoc[]>();
-        return docs.map((d) => toUserView(tenantId, d, opts.attributes));
+        return docs.map((d) => toUser(tenantId, d, opts.attributes));
       },
       async count(filter: UserFilter | undefined, search?: string): Promise<number> {
         return UserModel.countDocuments(await query(filter, search)).maxTimeMS(budget);

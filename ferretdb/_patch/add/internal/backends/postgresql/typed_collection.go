@@ -189,13 +189,13 @@ func (c *collection) TypedExplain(ctx context.Context, params *backends.TypedQue
 	var res *backends.TypedQueryResult
 
 	if params.Count {
-		b, err := c.builder(ctx, p, meta)
+		sb, err := c.builder(ctx, p, meta)
 		if err != nil {
 			return nil, lazyerrors.Error(err)
 		}
 
 		var exact bool
-		q, args, exact = c.countSelect(b, meta, params.Filter, params.Skip, params.Limit)
+		q, args, exact = c.countSelect(sb, meta, params.Filter, params.Skip, params.Limit)
 		res = &backends.TypedQueryResult{FilterExact: exact, SkipLimitApplied: exact}
 	} else if q, args, res, _, err = c.typedSelect(ctx, p, meta, params); err != nil {
 		return nil, lazyerrors.Error(err)
